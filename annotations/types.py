@@ -1,0 +1,196 @@
+"""Small typed in-memory structures shared by every reader, writer and evaluator.
+
+Everything is column-oriented numpy arrays (one row per segment / box), so evaluators can stay
+vectorised. Units are in the names: ``t_start_s`` is seconds, ``frame_idx`` is a 0-based frame
+index, ``boxes_xyxy`` is ``[x1, y1, x2, y2]`` in pixels (continuous coordinates, no +1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: THUMOS'14 label of segments that are neither positive nor negative for any class.
+AMBIGUOUS = "Ambiguous"
+
+
+def _str_array(values) -> np.ndarray:
+    return np.asarray(values, dtype=object).astype(str) if len(values) else np.zeros(0, dtype=str)
+
+
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """Temporal segments: ground truth when ``score`` is None, detections otherwise.
+
+    ``videos`` lists every video of the set, including videos without any row: for ground truth
+    it is the evaluated set (a detection in a video outside it is reported, not silently dropped).
+    """
+
+    video: np.ndarray  # (N,) str
+    t_start_s: np.ndarray  # (N,) float64
+    t_end_s: np.ndarray  # (N,) float64
+    label: np.ndarray  # (N,) str class name; AMBIGUOUS allowed in ground truth
+    score: np.ndarray | None = None  # (N,) float64, detections only
+    videos: tuple[str, ...] = ()
+    source: str = ""  # file it was read from, for messages
+
+    def __post_init__(self):
+        object.__setattr__(self, "video", _str_array(self.video))
+        object.__setattr__(self, "label", _str_array(self.label))
+        object.__setattr__(self, "t_start_s", np.asarray(self.t_start_s, dtype=np.float64).reshape(-1))
+        object.__setattr__(self, "t_end_s", np.asarray(self.t_end_s, dtype=np.float64).reshape(-1))
+        if self.score is not None:
+            object.__setattr__(self, "score", np.asarray(self.score, dtype=np.float64).reshape(-1))
+        n = len(self.video)
+        for name in ("t_start_s", "t_end_s", "label") + (("score",) if self.score is not None else ()):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"Segments.{name} has {len(getattr(self, name))} rows, video has {n}")
+        if not self.videos:
+            object.__setattr__(self, "videos", tuple(dict.fromkeys(self.video.tolist())))
+        else:
+            object.__setattr__(self, "videos", tuple(self.videos))
+
+    def __len__(self) -> int:
+        return len(self.video)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Sorted class names present (AMBIGUOUS excluded)."""
+        return tuple(sorted(set(self.label.tolist()) - {AMBIGUOUS}))
+
+    def select(self, mask: np.ndarray) -> "Segments":
+        """Rows where ``mask`` is true (the ``videos`` set is kept)."""
+        return Segments(self.video[mask], self.t_start_s[mask], self.t_end_s[mask], self.label[mask],
+                        None if self.score is None else self.score[mask], self.videos, self.source)
+
+
+@dataclass(frozen=True, eq=False)
+class FrameBoxes:
+    """Per-frame boxes: ground truth when ``score`` is None, detections otherwise.
+
+    ``frame_idx`` is 0-based, as in ``pyannot.pkl``. ``videos`` lists every video of the set.
+    """
+
+    video: np.ndarray  # (N,) str
+    frame_idx: np.ndarray  # (N,) int64, 0-based
+    label: np.ndarray  # (N,) str
+    boxes_xyxy: np.ndarray  # (N, 4) float64 pixels
+    score: np.ndarray | None = None  # (N,) float64
+    videos: tuple[str, ...] = ()
+    source: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "video", _str_array(self.video))
+        object.__setattr__(self, "label", _str_array(self.label))
+        object.__setattr__(self, "frame_idx", np.asarray(self.frame_idx, dtype=np.int64).reshape(-1))
+        object.__setattr__(self, "boxes_xyxy", np.asarray(self.boxes_xyxy, dtype=np.float64).reshape(-1, 4))
+        if self.score is not None:
+            object.__setattr__(self, "score", np.asarray(self.score, dtype=np.float64).reshape(-1))
+        n = len(self.video)
+        for name in ("frame_idx", "label", "boxes_xyxy") + (("score",) if self.score is not None else ()):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"FrameBoxes.{name} has {len(getattr(self, name))} rows, video has {n}")
+        if not self.videos:
+            object.__setattr__(self, "videos", tuple(dict.fromkeys(self.video.tolist())))
+        else:
+            object.__setattr__(self, "videos", tuple(self.videos))
+
+    def __len__(self) -> int:
+        return len(self.video)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.label.tolist())))
+
+    def select(self, mask: np.ndarray) -> "FrameBoxes":
+        return FrameBoxes(self.video[mask], self.frame_idx[mask], self.label[mask], self.boxes_xyxy[mask],
+                          None if self.score is None else self.score[mask], self.videos, self.source)
+
+
+@dataclass(frozen=True, eq=False)
+class Tube:
+    """One actor track: contiguous 0-based frames ``frame_idx`` with one box each."""
+
+    video: str
+    label: str
+    frame_idx: np.ndarray  # (L,) int64, contiguous, 0-based
+    boxes_xyxy: np.ndarray  # (L, 4) float64
+    score: float = float("nan")  # detections only
+
+    def __post_init__(self):
+        object.__setattr__(self, "frame_idx", np.asarray(self.frame_idx, dtype=np.int64).reshape(-1))
+        object.__setattr__(self, "boxes_xyxy", np.asarray(self.boxes_xyxy, dtype=np.float64).reshape(-1, 4))
+        if len(self.frame_idx) != len(self.boxes_xyxy):
+            raise ValueError("Tube.frame_idx and Tube.boxes_xyxy differ in length")
+
+    @property
+    def start_frame(self) -> int:
+        return int(self.frame_idx[0])
+
+    @property
+    def end_frame(self) -> int:
+        """Last frame, inclusive."""
+        return int(self.frame_idx[-1])
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a dataset knows about one video."""
+
+    name: str
+    label: str | None = None  # video-level class, for trimmed datasets
+    num_frames: int | None = None
+    fps: float | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class TubeDataset:
+    """A spatio-temporal dataset such as UCF101-24: videos, their tubes, class list and splits."""
+
+    classes: tuple[str, ...]
+    videos: dict[str, VideoInfo]
+    tubes: tuple[Tube, ...]
+    train_videos: tuple[str, ...] = ()
+    test_videos: tuple[str, ...] = ()
+    source: str = ""
+
+    def tubes_of(self, videos) -> tuple[Tube, ...]:
+        keep = set(videos)
+        return tuple(t for t in self.tubes if t.video in keep)
+
+    def frame_boxes(self, videos=None) -> FrameBoxes:
+        """Ground-truth boxes of ``videos`` (default: all) flattened to one row per box."""
+        names = tuple(self.videos) if videos is None else tuple(videos)
+        tubes = self.tubes_of(names)
+        if not tubes:
+            return FrameBoxes(np.zeros(0, str), np.zeros(0, np.int64), np.zeros(0, str), np.zeros((0, 4)),
+                              videos=names, source=self.source)
+        lengths = [len(t.frame_idx) for t in tubes]
+        return FrameBoxes(
+            video=np.repeat(np.array([t.video for t in tubes], dtype=object), lengths).astype(str),
+            frame_idx=np.concatenate([t.frame_idx for t in tubes]),
+            label=np.repeat(np.array([t.label for t in tubes], dtype=object), lengths).astype(str),
+            boxes_xyxy=np.concatenate([t.boxes_xyxy for t in tubes]),
+            videos=names,
+            source=self.source,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ClassScores:
+    """Video-level class scores of a model, for classification accuracy beside localization."""
+
+    videos: tuple[str, ...]
+    classes: tuple[str, ...]
+    scores: np.ndarray  # (V, C) float64
+    source: str = ""
+
+    def top1(self) -> dict[str, str]:
+        idx = np.argmax(self.scores, axis=1)
+        return {v: self.classes[i] for v, i in zip(self.videos, idx)}
+
+
+__all__ = ["AMBIGUOUS", "Segments", "FrameBoxes", "Tube", "VideoInfo", "TubeDataset", "ClassScores"]

@@ -1,0 +1,3 @@
+from locbench.cli import main
+
+raise SystemExit(main())
