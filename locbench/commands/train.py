@@ -1,0 +1,87 @@
+"""Train the spatio-temporal attention model from class labels only.
+
+Examples:
+  locbench train --data synth/ --classes synth/classes.txt --out run/            # small backbone, CPU
+  locbench extract-features --data UCF101-24/ --backbone resnet50 --backbone-weights r50.pth --out feats/
+  locbench train --data UCF101-24/ --classes classes.txt --backbone resnet50 --features feats/ --out run/
+  torchrun --nproc_per_node 4 -m locbench train ...                                  # DistributedDataParallel
+
+The run directory gets config.json, metrics.jsonl, last.pt (resumable with --resume) and best.pt.
+"""
+from __future__ import annotations
+
+NAME = "train"
+HELP = "train the attention model (class labels only; end-to-end or on cached features)"
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    import argparse
+    try:
+        w = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not w or min(w) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return w
+
+
+def add_arguments(p) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--data", required=True, metavar="DIR",
+                   help="dataset root: <Class>/<video> files or frame folders, under videos/ or rgb-images/ if present")
+    g.add_argument("--classes", required=True, metavar="FILE", help="class list, one name per line (label order)")
+    g.add_argument("--train-list", metavar="FILE", help="training videos (default: trainlist[01].txt in --data, "
+                                                        "else all videos not in the validation list)")
+    g.add_argument("--val-list", metavar="FILE", help="validation videos (default: testlist[01].txt in --data if present)")
+    g.add_argument("--features", metavar="DIR", help="train on this feature cache (locbench extract-features) "
+                                                     "instead of video frames")
+    g.add_argument("--workers", type=int, default=0, help="data-loading worker processes (default 0)")
+    m = p.add_argument_group("model")
+    m.add_argument("--backbone", choices=("small", "resnet50", "resnet101", "resnet152"), 
+                   help="frame feature extractor (default: small, trained end-to-end on CPU; with --features "
+                        "the cache's ResNet)")
+    m.add_argument("--backbone-weights", metavar="PATH", help="torchvision ResNet state dict (.pth); never downloaded")
+    m.add_argument("--frames", type=int, dest="num_frames", help="n frames per clip (default 25, small: 8)")
+    m.add_argument("--steps", type=int, dest="num_steps", help="T ConvLSTM steps (default = --frames)")
+    m.add_argument("--hidden", type=int, dest="hidden_channels", help="ConvLSTM channels (default 512, small: 64)")
+    m.add_argument("--spatial-widths", type=_widths, help="mask conv widths, e.g. 1024,512 (default; small: 64,32)")
+    m.add_argument("--attention-dim", type=int, help="temporal attention dim d (default 256, small: 32)")
+    m.add_argument("--feature-channels", type=int, help="small backbone output channels (default 128)")
+    m.add_argument("--input-size", type=int, help="frame side in pixels (default 224, small: 128)")
+    m.add_argument("--pool", choices=("inv_n", "sum"), default="inv_n",
+                   help="Y_t = (1/n) sum_i w_ti X_i (inv_n, the paper; default) or sum_i w_ti X_i")
+    m.add_argument("--dropout", type=float, default=0.0, help="dropout before the classifier (default 0)")
+    m.add_argument("--no-spatial-attention", dest="spatial_attention", action="store_false",
+                   help="ablation: mask = 1 everywhere")
+    m.add_argument("--no-temporal-attention", dest="temporal_attention", action="store_false",
+                   help="ablation: uniform temporal weights 1/n")
+    o = p.add_argument_group("optimisation")
+    o.add_argument("--epochs", type=int, default=30)
+    o.add_argument("--batch-size", type=int, default=8, help="clips per step per process (default 8)")
+    o.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate, cosine-annealed (default 1e-3)")
+    o.add_argument("--weight-decay", type=float, default=0.0)
+    o.add_argument("--grad-clip", type=float, default=0.0, help="max gradient norm (default 0: off)")
+    o.add_argument("--lambda-tv", type=float, default=1e-5, help="total-variation weight (default 1e-5)")
+    o.add_argument("--lambda-contrast", type=float, default=1e-4, help="contrast weight (default 1e-4)")
+    o.add_argument("--lambda-unimodal", type=float, default=1.0, help="unimodality weight (default 1)")
+    o.add_argument("--seed", type=int, default=0)
+    r = p.add_argument_group("run")
+    r.add_argument("--out", default="run", metavar="DIR", help="run directory (default run/)")
+    r.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    r.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    r.add_argument("--amp", action="store_true", help="bfloat16 mixed precision on CUDA")
+    r.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+
+
+def run(args) -> int:
+    import dataclasses
+
+    from locbench.train import TrainConfig, train
+
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
+    result = train(cfg)
+    if result.history:
+        import sys
+        print(f"best epoch {result.best_epoch}; checkpoints in {result.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,252 @@
+"""Training data: class lists, split lists, labelled videos of a dataset root, and clip datasets.
+
+Labels come only from the class of each video (its ``<Class>/`` folder, as in UCF101 and
+UCF101-24, or the video's label in ``pyannot.pkl`` for flat names); boxes and segments are never read.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotations.errors import InputError, require_dir, require_file
+
+VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov", ".mpg", ".mpeg")
+
+
+@dataclass(frozen=True)
+class LabelledVideo:
+    """One training/validation video: its dataset name, where it is, and its class index."""
+
+    name: str  # e.g. "Basketball/v_Basketball_g01_c01"
+    path: str  # video file or frame folder
+    label: int
+
+
+def read_class_list(path: str | os.PathLike) -> tuple[str, ...]:
+    """Class names in label order: one per line, or ``<id> <name>`` lines (THUMOS class index)."""
+    p = require_file(path, "class list")
+    try:
+        with open(p, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError(p, None, f"not UTF-8 text ({e})") from None
+    names, seen = [], {}
+    for n, line in enumerate(lines, start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) == 2 and parts[0].isdigit():
+            parts = parts[1:]
+        if len(parts) != 1:
+            raise InputError(p, f"line {n}", f"expected a class name or '<id> <name>', found {line.strip()!r}")
+        if parts[0] in seen:
+            raise InputError(p, f"line {n}", f"class {parts[0]!r} already listed on line {seen[parts[0]]}")
+        seen[parts[0]] = n
+        names.append(parts[0])
+    if not names:
+        raise InputError(p, None, "class list is empty")
+    return tuple(names)
+
+
+def strip_video_ext(name: str) -> str:
+    root, ext = os.path.splitext(name)
+    return root if ext.lower() in VIDEO_EXTENSIONS else name
+
+
+def read_video_list(path: str | os.PathLike) -> tuple[str, ...]:
+    """Video names of a split list. Accepts UCF101-24 lines (``Class/v_x``) and UCF101 lines
+    (``Class/v_x.avi 12``): the first token, without a video extension."""
+    p = require_file(path, "split list")
+    try:
+        with open(p, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError(p, None, f"not UTF-8 text ({e})") from None
+    names, seen = [], {}
+    for n, line in enumerate(lines, start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) > 2 or (len(parts) == 2 and not parts[1].lstrip("-").isdigit()):
+            raise InputError(p, f"line {n}", f"expected '<video>' or '<video> <label id>', found {line.strip()!r}")
+        name = strip_video_ext(parts[0].replace("\\", "/"))
+        if name in seen:
+            raise InputError(p, f"line {n}", f"video {name!r} already listed on line {seen[name]}")
+        seen[name] = n
+        names.append(name)
+    return tuple(names)
+
+
+def video_root(root: str | os.PathLike) -> str:
+    """Where the videos of a dataset root are: ``videos/``, ``rgb-images/`` or the root itself."""
+    r = require_dir(root, "dataset root")
+    for sub in ("videos", "rgb-images"):
+        if os.path.isdir(os.path.join(r, sub)):
+            return os.path.join(r, sub)
+    return r
+
+
+def _first_existing(root: str, names) -> str | None:
+    for n in names:
+        if os.path.isfile(os.path.join(root, n)):
+            return os.path.join(root, n)
+    return None
+
+
+def _pyannot_labels(root: str, classes: tuple[str, ...]) -> dict[str, int] | None:
+    """Video -> label index from ``pyannot.pkl`` in ``root`` (for videos named without a class folder)."""
+    path = _first_existing(root, ("pyannot_with_class_names.pkl", "pyannot.pkl"))
+    if path is None:
+        return None
+    from annotations.ucf101_24 import read_pyannot
+
+    ds = read_pyannot(path, classes=classes)
+    index = {c: i for i, c in enumerate(classes)}
+    return {name: index[info.label] for name, info in ds.videos.items() if info.label in index}
+
+
+def labelled_videos(root: str | os.PathLike, classes: tuple[str, ...]) -> dict[str, LabelledVideo]:
+    """Every video under the dataset root whose class is in ``classes``, by name (sorted)."""
+    from locbench.video import find_videos
+
+    vroot = video_root(root)
+    index = {c: i for i, c in enumerate(classes)}
+    found = sorted(find_videos(vroot))
+    pyannot = None
+    out: dict[str, LabelledVideo] = {}
+    for name, path in found:
+        cls = name.split("/")[0] if "/" in name else None
+        if cls is None:
+            if pyannot is None:
+                pyannot = _pyannot_labels(os.fspath(root), classes) or {}
+            if name in pyannot:
+                out[name] = LabelledVideo(name, os.fspath(path), pyannot[name])
+            continue
+        if cls in index:
+            out[name] = LabelledVideo(name, os.fspath(path), index[cls])
+    if not out:
+        raise InputError(os.fspath(root), None, f"no video of the {len(classes)} listed classes found under {vroot} "
+                                                "(expected <Class>/<video> files or frame folders)")
+    return out
+
+
+def resolve_split(root: str | os.PathLike, classes: tuple[str, ...], train_list=None, val_list=None
+                  ) -> tuple[list[LabelledVideo], list[LabelledVideo]]:
+    """Train and validation videos. Lists default to ``trainlist[01].txt`` / ``testlist[01].txt`` in
+    the root; without a train list, every video not in the validation list trains."""
+    r = os.fspath(root)
+    videos = labelled_videos(r, classes)
+    train_list = train_list or _first_existing(r, ("trainlist.txt", "trainlist01.txt"))
+    val_list = val_list or _first_existing(r, ("testlist.txt", "testlist01.txt"))
+    val_names = read_video_list(val_list) if val_list else ()
+    train_names = read_video_list(train_list) if train_list else tuple(n for n in videos if n not in set(val_names))
+
+    def pick(names, list_path, what):
+        missing = [n for n in names if n not in videos]
+        if missing:
+            warnings.warn(f"{list_path}: {len(missing)} {what} videos not found under {video_root(r)} or not of a "
+                          f"listed class, skipped (first: {missing[0]!r})", stacklevel=3)
+        return [videos[n] for n in names if n in videos]
+
+    train = pick(train_names, train_list or r, "train")
+    val = pick(val_names, val_list, "validation") if val_list else []
+    overlap = set(v.name for v in train) & set(v.name for v in val)
+    if overlap:
+        raise InputError(train_list or r, None, f"{len(overlap)} videos are in both the train and the validation "
+                                                f"split (first: {sorted(overlap)[0]!r})")
+    if not train:
+        raise InputError(train_list or r, None, "no training video")
+    return train, val
+
+
+# ------------------------------------------------------------------------------------------ sampling
+
+def segment_positions(num_frames: int, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """n frame indices from [0, num_frames): without ``rng`` the centre frame of each of n equal parts
+    (:func:`locbench.video.sample_clip`, as at test time); with ``rng`` a uniformly random frame of
+    each part (training jitter, TSN-style). Short videos repeat frames."""
+    from locbench.video import sample_clip
+
+    if rng is None:
+        return sample_clip(num_frames, n)
+    if num_frames < 1:
+        raise ValueError(f"a clip needs at least one frame, got num_frames={num_frames}")
+    edges = np.arange(n + 1, dtype=np.float64) * num_frames / n
+    pos = edges[:-1] + rng.random(n) * (edges[1:] - edges[:-1])
+    return np.clip(np.floor(pos).astype(np.int64), 0, num_frames - 1)
+
+
+class _EpochDataset:
+    """Per-item randomness from (seed, epoch, index): independent of workers, ranks and resumes."""
+
+    def __init__(self, items, num_frames: int, train: bool, seed: int):
+        self.items = list(items)
+        self.num_frames = num_frames
+        self.train = train
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def _rng(self, index: int) -> np.random.Generator | None:
+        return np.random.default_rng([self.seed, self.epoch, index]) if self.train else None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class VideoClipDataset(_EpochDataset):
+    """Clips of ``num_frames`` uint8 RGB frames resized to ``input_size``^2: (n, S, S, 3), label, index."""
+
+    def __init__(self, items, num_frames: int, input_size: int, train: bool = True, seed: int = 0):
+        super().__init__(items, num_frames, train, seed)
+        self.input_size = input_size
+
+    def __getitem__(self, index: int):
+        import cv2
+        import torch
+
+        from locbench.video import open_video
+
+        item = self.items[index]
+        with open_video(item.path, name=item.name) as src:
+            frames = src.read(segment_positions(src.num_frames, self.num_frames, self._rng(index)))
+        s = self.input_size
+        if frames.shape[1:3] != (s, s):
+            frames = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
+        return torch.from_numpy(np.ascontiguousarray(frames)), item.label, index
+
+
+class FeatureClipDataset(_EpochDataset):
+    """Clips of ``num_frames`` cached feature maps (n, C, h, w) float32, label, index."""
+
+    def __init__(self, items, features_dir: str, num_frames: int, train: bool = True, seed: int = 0,
+                 expect: dict | None = None):
+        super().__init__(items, num_frames, train, seed)
+        self.features_dir = features_dir
+        self.expect = expect  # cache_provenance(): every file must come from the same backbone
+
+    def __getitem__(self, index: int):
+        import torch
+
+        from locbench.features import feature_path, load_features
+
+        item = self.items[index]
+        path = feature_path(self.features_dir, item.name)
+        rec = load_features(path)
+        if self.expect is not None:
+            got = (rec.backbone, rec.backbone_weights_sha256, rec.input_size, tuple(rec.features.shape[1:]))
+            want = tuple(self.expect[k] for k in ("backbone", "backbone_weights_sha256", "input_size", "feature_shape"))
+            if got != want:
+                raise InputError(path, None, f"features from another backbone than {self.expect['source']}: "
+                                             f"(backbone, sha256, input size, shape) {got} vs {want}")
+        pick = segment_positions(len(rec.frame_idx), self.num_frames, self._rng(index))
+        return torch.from_numpy(rec.features[pick].astype(np.float32)), item.label, index
+
+
+__all__ = ["LabelledVideo", "read_class_list", "read_video_list", "strip_video_ext", "video_root",
+           "labelled_videos", "resolve_split", "segment_positions", "VideoClipDataset", "FeatureClipDataset"]

@@ -1,0 +1,182 @@
+"""Backbone feature caches: one ``<out>/<video>.npz`` per video, so the head trains without the backbone.
+
+Each file holds ``features`` (K, C, h, w) (float16 by default), the 0-based ``frame_idx`` (K,) and
+``time_s`` (K,) = frame_idx / fps of the sampled frames, and the provenance (backbone, sha256 of its
+weights, input size) that training copies into the checkpoint. Extraction is resumable: finished
+files are skipped, every file is written atomically, unreadable videos are reported and skipped.
+"""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from annotations.atomic import atomic_write_bytes
+from annotations.errors import InputError
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureRecord:
+    video: str
+    features: np.ndarray  # (K, C, h, w)
+    frame_idx: np.ndarray  # (K,) int64, 0-based
+    time_s: np.ndarray  # (K,) float64
+    fps: float
+    num_frames: int  # frames in the source video
+    frame_size: tuple[int, int]  # (height, width) of the source frames
+    backbone: str
+    backbone_weights_sha256: str | None
+    input_size: int
+
+
+@dataclass
+class ExtractReport:
+    done: list[str] = field(default_factory=list)  # written now
+    skipped: list[str] = field(default_factory=list)  # already cached
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (video, reason)
+
+
+def feature_path(out_dir: str | os.PathLike, video: str) -> str:
+    """``<out_dir>/<video>.npz``; a UCF101-24 name ``Class/v_x`` becomes a sub-folder."""
+    return os.path.join(os.fspath(out_dir), *video.split("/")) + ".npz"
+
+
+def save_features(path: str | os.PathLike, rec: FeatureRecord, dtype: str = "float16") -> None:
+    arrays = {
+        "format_version": np.int64(FORMAT_VERSION),
+        "video": np.array(rec.video),
+        "features": np.asarray(rec.features, dtype=dtype),
+        "frame_idx": np.asarray(rec.frame_idx, np.int64),
+        "time_s": np.asarray(rec.time_s, np.float64),
+        "fps": np.float64(rec.fps),
+        "num_frames": np.int64(rec.num_frames),
+        "frame_size": np.asarray(rec.frame_size, np.int64),
+        "backbone": np.array(rec.backbone),
+        "backbone_weights_sha256": np.array(rec.backbone_weights_sha256 or ""),
+        "input_size": np.int64(rec.input_size),
+    }
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+_KEYS = ("format_version", "video", "features", "frame_idx", "time_s", "fps", "num_frames", "frame_size",
+         "backbone", "backbone_weights_sha256", "input_size")
+
+
+def load_features(path: str | os.PathLike) -> FeatureRecord:
+    """Read one cache file (``allow_pickle=False``); a malformed one is an InputError naming the key."""
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise InputError(p, None, "feature file does not exist (run `locbench extract-features` first)")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except Exception as e:
+        raise InputError(p, None, f"not a readable .npz feature file: {type(e).__name__}: {str(e)[:200]}") from None
+    missing = [k for k in _KEYS if k not in data]
+    if missing:
+        raise InputError(p, f"key '{missing[0]}'", "missing from the feature file")
+    if int(data["format_version"]) != FORMAT_VERSION:
+        raise InputError(p, "key 'format_version'", f"version {int(data['format_version'])}, expected {FORMAT_VERSION}")
+    feats, idx = data["features"], data["frame_idx"]
+    if feats.ndim != 4 or idx.ndim != 1 or len(idx) != len(feats) or len(idx) == 0:
+        raise InputError(p, "key 'features'", f"expected (K, C, h, w) features with K = len(frame_idx) > 0, "
+                                              f"got {feats.shape} and {idx.shape}")
+    sha = str(data["backbone_weights_sha256"])
+    return FeatureRecord(str(data["video"]), feats, idx.astype(np.int64), data["time_s"].astype(np.float64),
+                         float(data["fps"]), int(data["num_frames"]), tuple(int(v) for v in data["frame_size"]),
+                         str(data["backbone"]), sha or None, int(data["input_size"]))
+
+
+def uniform_sampler(n: int) -> Callable:
+    """Trimmed videos: n frames, the centre of each of n equal segments (as at evaluation time)."""
+    from locbench.data import segment_positions
+
+    return lambda src: segment_positions(src.num_frames, n)
+
+
+def fps_sampler(sample_fps: float) -> Callable:
+    """Untrimmed videos: every frame nearest to k / sample_fps seconds, k = 0, 1, ..."""
+    def sample(src):
+        step = max(float(src.fps) / float(sample_fps), 1.0) if src.fps and src.fps > 0 else 1.0
+        idx = np.floor(np.arange(0.0, src.num_frames, step)).astype(np.int64)
+        return np.unique(np.clip(idx, 0, src.num_frames - 1))
+    return sample
+
+
+def extract_features(videos: Iterable[tuple[str, str]], backbone, out_dir: str | os.PathLike,
+                     sampler: Callable | None = None, batch_size: int = 32, device=None, dtype: str = "float16",
+                     overwrite: bool = False, progress: bool = True) -> ExtractReport:
+    """Run ``backbone`` on the sampled frames of each (name, path) video and cache the feature maps.
+
+    ``sampler(video_source) -> frame_idx`` picks the frames (default: 25 uniform). Done files are
+    skipped unless ``overwrite``; unreadable videos are listed in the report and do not stop the run.
+    """
+    import torch
+    from tqdm import tqdm
+
+    from locbench.video import iter_readable, skip_failures
+
+    sampler = sampler or uniform_sampler(25)
+    device = torch.device(device) if device is not None else next(backbone.parameters()).device
+    backbone = backbone.to(device).eval()
+    sha = getattr(backbone, "weights_sha256", None)
+    report = ExtractReport()
+    todo = []
+    for name, path in videos:
+        if os.path.isfile(feature_path(out_dir, name)) and not overwrite:
+            report.skipped.append(name)
+        else:
+            todo.append((name, path))
+    bar = tqdm(total=len(todo), desc="features", unit="video", disable=not progress, file=sys.stderr)
+    for src in iter_readable(todo, report.failed):
+        bar.update(1)
+        with skip_failures(report.failed, src.name):
+            idx = np.asarray(sampler(src), dtype=np.int64)
+            if idx.ndim != 1 or len(idx) == 0:
+                raise InputError(src.path, None, "the sampler chose no frame")
+            chunks = []
+            for start in range(0, len(idx), batch_size):
+                frames = torch.from_numpy(np.ascontiguousarray(src.read(idx[start:start + batch_size])))
+                with torch.no_grad():
+                    chunks.append(backbone(frames.to(device)).float().cpu().numpy().astype(dtype))
+            fps = float(src.fps) if src.fps else 0.0
+            rec = FeatureRecord(src.name, np.concatenate(chunks), idx,
+                                idx / fps if fps > 0 else np.full(len(idx), np.nan), fps, int(src.num_frames),
+                                (int(src.height), int(src.width)), backbone.name, sha, int(backbone.input_size))
+            save_features(feature_path(out_dir, src.name), rec, dtype)
+            report.done.append(src.name)
+    bar.update(len(todo) - bar.n)
+    bar.close()
+    return report
+
+
+def cache_provenance(features_dir: str | os.PathLike, videos) -> dict:
+    """Backbone, weights sha256, input size and feature shape of a cache, from its first file of
+    ``videos``, and ``missing``: the videos without a file. InputError if none is cached."""
+    missing, first = [], None
+    for v in videos:
+        p = feature_path(features_dir, v)
+        if not os.path.isfile(p):
+            missing.append(v)
+            continue
+        if first is None:
+            first = load_features(p)
+            first_path = p
+    if first is None:
+        raise InputError(os.fspath(features_dir), None, "no cached features for any training video "
+                                                        "(run `locbench extract-features` first)")
+    return {"backbone": first.backbone, "backbone_weights_sha256": first.backbone_weights_sha256,
+            "input_size": first.input_size, "feature_shape": tuple(first.features.shape[1:]),
+            "missing": missing, "source": first_path}
+
+
+__all__ = ["FeatureRecord", "ExtractReport", "feature_path", "save_features", "load_features", "uniform_sampler",
+           "fps_sampler", "extract_features", "cache_provenance"]

@@ -1,0 +1,390 @@
+"""Training of the attention model from class labels only (never boxes or segments).
+
+Two data modes: end-to-end on video frames (the small backbone, trained with the head), or on a
+feature cache of a frozen ResNet (``features=``). Runs alone or under ``torchrun`` (DDP; only rank
+0 writes). Each epoch appends to ``metrics.jsonl`` and writes ``last.pt`` (and ``best.pt`` when the
+validation accuracy, or without validation the training loss, improves), all atomically;
+``resume=True`` continues exactly from ``last.pt``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import torch
+
+from annotations.atomic import atomic_write_text
+from annotations.errors import InputError
+from locbench import distributed as D
+from locbench.checkpoint import _load_into, load_checkpoint, save_checkpoint
+from locbench.model.config import ModelConfig
+from locbench.model.losses import LossWeights, attention_losses
+
+LOSS_TERMS = ("ce", "tv", "contrast", "unimodal", "total")
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a run; written to ``<out>/config.json``."""
+
+    data: str
+    classes: str
+    out: str = "run"
+    backbone: str | None = None  # default: small, or the cache's ResNet with ``features``
+    backbone_weights: str | None = None
+    features: str | None = None  # feature cache dir: train the head on a frozen backbone's features
+    train_list: str | None = None
+    val_list: str | None = None
+    epochs: int = 30
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    grad_clip: float = 0.0  # max gradient norm; 0 = off
+    lambda_tv: float = 1e-5
+    lambda_contrast: float = 1e-4
+    lambda_unimodal: float = 1.0
+    spatial_attention: bool = True
+    temporal_attention: bool = True
+    num_frames: int | None = None  # default: 25 (ResNet), 8 (small)
+    num_steps: int | None = None  # default: = num_frames
+    hidden_channels: int | None = None  # default: 512 (ResNet), 64 (small)
+    spatial_widths: tuple[int, ...] | None = None  # default: (1024, 512) (ResNet), (64, 32) (small)
+    attention_dim: int | None = None  # default: 256 (ResNet), 32 (small)
+    feature_channels: int | None = None  # small backbone only; default 128
+    input_size: int | None = None  # default: 224 (ResNet), 128 (small)
+    pool: str = "inv_n"
+    dropout: float = 0.0
+    seed: int = 0
+    resume: bool = False
+    device: str = "auto"
+    amp: bool = False  # bfloat16 autocast on CUDA
+    workers: int = 0
+    progress: bool = True
+
+
+@dataclass
+class TrainResult:
+    model: torch.nn.Module  # unwrapped VideoAttentionModel (head only in feature mode)
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int | None = None
+    out: str = ""
+
+
+def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = None,
+                 backbone_sha256: str | None = None, input_size: int | None = None) -> ModelConfig:
+    """The ModelConfig a TrainConfig asks for (paper defaults for ResNets, CPU sizes for small)."""
+    small = cfg.backbone == "small"
+    n = cfg.num_frames or (8 if small else 25)
+    d = dict(
+        class_names=tuple(class_names), backbone=cfg.backbone,
+        feature_channels=feature_channels or cfg.feature_channels or (128 if small else 2048),
+        input_size=input_size or cfg.input_size or (128 if small else 224),
+        num_frames=n, num_steps=cfg.num_steps or n,
+        spatial_widths=tuple(cfg.spatial_widths or ((64, 32) if small else (1024, 512))),
+        hidden_channels=cfg.hidden_channels or (64 if small else 512),
+        attention_dim=cfg.attention_dim or (32 if small else 256),
+        pool=cfg.pool, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
+        dropout=cfg.dropout, backbone_weights_sha256=backbone_sha256,
+    )
+    try:
+        return ModelConfig(**d)
+    except ValueError as e:
+        raise InputError(None, "arguments", str(e)) from None
+
+
+def cosine_lr(base_lr: float, epoch: int, epochs: int) -> float:
+    """Learning rate of 0-based ``epoch``: base_lr * (1 + cos(pi * epoch / epochs)) / 2, no warm-up.
+
+    A pure function of (epoch, epochs), so a resumed run gets exactly the rates of an uninterrupted one.
+    """
+    return base_lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(epochs, 1)))
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(tuple(tuple(x) if isinstance(x, list) else x for x in state["python"]))
+    if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _log(msg: str, dist: D.DistInfo) -> None:
+    if dist.is_main:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def _run_dir_check(cfg: TrainConfig) -> str | None:
+    last = os.path.join(cfg.out, "last.pt")
+    if cfg.resume:
+        if not os.path.isfile(last):
+            raise InputError(last, None, "--resume: no last.pt in the run directory")
+        return last
+    if os.path.exists(last):
+        raise InputError(cfg.out, None, "the run directory already holds last.pt: pass --resume to continue it, "
+                                        "or choose another --out")
+    return None
+
+
+def _build_data(cfg: TrainConfig, classes):
+    from locbench.data import resolve_split
+
+    train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
+    prov = None
+    if cfg.features:
+        from locbench.features import cache_provenance
+
+        prov = cache_provenance(cfg.features, [v.name for v in train_items])
+        if cfg.backbone is not None and prov["backbone"] != cfg.backbone:
+            raise InputError(prov["source"], "key 'backbone'", f"features come from {prov['backbone']}, "
+                                                               f"but --backbone is {cfg.backbone}")
+        cached = set(v.name for v in train_items) - set(prov["missing"])
+        val_prov = cache_provenance(cfg.features, [v.name for v in val_items]) if val_items else {"missing": []}
+        missing = prov["missing"] + val_prov["missing"]
+        if missing:
+            warnings.warn(f"{len(missing)} videos have no cached features and are skipped "
+                          f"(first: {missing[0]!r})", stacklevel=2)
+        train_items = [v for v in train_items if v.name in cached]
+        val_items = [v for v in val_items if v.name not in set(val_prov["missing"])]
+    return train_items, val_items, prov
+
+
+def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist):
+    from torch.utils.data import DataLoader, DistributedSampler, Subset
+
+    from locbench.data import FeatureClipDataset, VideoClipDataset
+
+    def dataset(items, train):
+        if cfg.features:
+            return FeatureClipDataset(items, cfg.features, mcfg.num_frames, train, cfg.seed, expect=prov)
+        return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed)
+
+    train_ds = dataset(train_items, True)
+    sampler = DistributedSampler(train_ds, num_replicas=dist.world_size, rank=dist.rank, shuffle=True,
+                                 seed=cfg.seed, drop_last=False)
+    pin = dist.device.type == "cuda"
+    train_dl = DataLoader(train_ds, batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.workers,
+                          pin_memory=pin, persistent_workers=False)
+    val_dl = None
+    if val_items:
+        val_ds = dataset(val_items, False)
+        mine = D.shard(range(len(val_ds)), dist.rank, dist.world_size)  # no padding: exact accuracy
+        val_dl = DataLoader(Subset(val_ds, mine), batch_size=cfg.batch_size, shuffle=False,
+                            num_workers=cfg.workers, pin_memory=pin)
+    return train_ds, sampler, train_dl, val_dl
+
+
+def _autocast(cfg, dist):
+    if cfg.amp and dist.device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    import contextlib
+    return contextlib.nullcontext()
+
+
+def _train_epoch(model, loader, optimizer, cfg, weights, spatial, dist, epoch) -> dict:
+    from tqdm import tqdm
+
+    model.train()
+    sums = torch.zeros(len(LOSS_TERMS) + 2, dtype=torch.float64)  # terms..., correct, clips
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", leave=False, file=sys.stderr,
+               disable=not (cfg.progress and dist.is_main))
+    for x, y, _ in bar:
+        x = x.to(dist.device, non_blocking=True)
+        y = torch.as_tensor(y, dtype=torch.int64).to(dist.device, non_blocking=True)
+        with _autocast(cfg, dist):
+            out = model(x)
+        losses = attention_losses(out, y, weights, spatial=spatial)
+        if not torch.isfinite(losses["total"].detach()):
+            raise FloatingPointError(f"epoch {epoch + 1}: loss is {losses['total'].item()}; lower --lr")
+        optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        optimizer.step()
+        b = len(y)
+        with torch.no_grad():
+            terms = torch.stack([losses[k].detach().float() for k in LOSS_TERMS]).double().cpu()
+            sums[:len(LOSS_TERMS)] += terms * b
+            sums[-2] += (out.logits.detach().argmax(1) == y).sum().item()
+            sums[-1] += b
+        bar.set_postfix(loss=f"{terms[-1].item():.3f}")
+    return _finish(sums, "train")
+
+
+def _finish(sums: torch.Tensor, prefix: str) -> dict:
+    sums = D.all_reduce_sum(sums)
+    n = max(float(sums[-1]), 1.0)
+    keys = LOSS_TERMS if prefix == "train" else ("ce",)
+    d = {f"{prefix}_{k}": float(sums[i]) / n for i, k in enumerate(keys)}
+    d[f"{prefix}_accuracy"] = float(sums[-2]) / n
+    d[f"{prefix}_clips"] = int(sums[-1])
+    return d
+
+
+@torch.no_grad()
+def evaluate(model, loader, cfg, dist) -> dict:
+    """Validation cross-entropy and top-1 accuracy over this rank's shard, summed over ranks."""
+    from locbench.model.losses import cross_entropy
+
+    model.eval()
+    sums = torch.zeros(3, dtype=torch.float64)
+    for x, y, _ in loader:
+        x = x.to(dist.device, non_blocking=True)
+        y = torch.as_tensor(y, dtype=torch.int64).to(dist.device)
+        with _autocast(cfg, dist):
+            out = model(x)
+        sums[0] += float(cross_entropy(out.logits, y, reduction="none").sum())
+        sums[1] += float((out.logits.argmax(1) == y).sum())
+        sums[2] += len(y)
+    return _finish(sums, "val")
+
+
+def _write_jsonl(path: str, history: list[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(h, sort_keys=True) + "\n" for h in history))
+
+
+def _is_better(metrics: dict, best: float | None, has_val: bool) -> tuple[bool, float]:
+    """Higher validation accuracy, or without validation lower training loss; ties keep the earlier."""
+    score = metrics["val_accuracy"] if has_val else -metrics["train_total"]
+    return (best is None or score > best), score
+
+
+def train(cfg: TrainConfig) -> TrainResult:
+    """Run (or resume) training as configured; returns the trained model and the epoch history."""
+    dist = D.init_distributed(cfg.device)
+    try:
+        return _train(cfg, dist)
+    finally:
+        D.cleanup(dist)
+
+
+def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
+    from locbench.data import read_class_list
+    from locbench.model.net import build_model
+
+    classes = read_class_list(cfg.classes)
+    resume_path = _run_dir_check(cfg)
+    for name in ("epochs", "batch_size"):
+        if getattr(cfg, name) < 1:
+            raise InputError(None, "arguments", f"--{name.replace('_', '-')} must be at least 1")
+    if cfg.features and cfg.backbone == "small":
+        raise InputError(None, "arguments", "--features trains on a frozen ResNet's cache: give --backbone resnet50/101/152")
+    if cfg.features and cfg.backbone_weights:
+        raise InputError(None, "arguments", "--backbone-weights is for end-to-end runs; with --features the cache "
+                                            "records which weights made it")
+    train_items, val_items, prov = _build_data(cfg, classes)
+    cfg = dataclasses.replace(cfg, backbone=cfg.backbone or (prov["backbone"] if prov else "small"))
+
+    torch.manual_seed(cfg.seed)  # same initial weights on every rank (DDP also broadcasts rank 0's)
+    random.seed(cfg.seed)
+    if prov is not None:
+        mcfg = model_config(cfg, classes, feature_channels=prov["feature_shape"][0],
+                            backbone_sha256=prov["backbone_weights_sha256"], input_size=prov["input_size"])
+        model = build_model(mcfg, with_backbone=False)
+    else:
+        mcfg = model_config(cfg, classes)
+        model = build_model(mcfg, cfg.backbone_weights, seed=cfg.seed)
+        if model.backbone.weights_sha256:
+            mcfg = mcfg.replace(backbone_weights_sha256=model.backbone.weights_sha256)
+            model.config = mcfg
+            model.head.config = mcfg
+    model.to(dist.device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    weights = LossWeights(cfg.lambda_tv, cfg.lambda_contrast, cfg.lambda_unimodal)
+
+    start_epoch, best, best_epoch, history = 0, None, None, []
+    if resume_path:
+        ckpt = load_checkpoint(resume_path, expect_config=mcfg)
+        st = ckpt.train_state
+        if not isinstance(st, dict) or not {"epoch", "optimizer", "rng"} <= set(st):
+            raise InputError(resume_path, "key 'train_state'", "no training state to resume from (a best.pt or export?)")
+        _load_into(model.head, {k: v.to(dist.device) for k, v in ckpt.head.items()}, resume_path, "head")
+        if ckpt.backbone is not None and model.backbone is not None:
+            _load_into(model.backbone.trunk, ckpt.backbone, resume_path, "backbone")
+        optimizer.load_state_dict(st["optimizer"])
+        start_epoch, best, best_epoch = int(st["epoch"]), st.get("best"), st.get("best_epoch")
+        history = [dict(h) for h in st.get("history", [])]
+        rngs = st["rng"]
+        if len(rngs) == dist.world_size:
+            _set_rng_state(rngs[dist.rank])
+        else:
+            warnings.warn(f"resuming with {dist.world_size} processes, saved with {len(rngs)}: the random "
+                          "stream differs from an uninterrupted run", stacklevel=2)
+            torch.manual_seed(cfg.seed + 1000 * start_epoch + dist.rank)
+        _log(f"resumed from {resume_path} at epoch {start_epoch}", dist)
+    else:
+        torch.manual_seed(cfg.seed + dist.rank)  # per-rank dropout streams
+
+    ddp = model
+    if dist.is_distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ddp = DistributedDataParallel(model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
+    train_ds, sampler, train_dl, val_dl = _make_loaders(cfg, mcfg, train_items, val_items, prov, dist)
+
+    if dist.is_main:
+        os.makedirs(cfg.out, exist_ok=True)
+        run_info = {"train": dataclasses.asdict(cfg), "model": mcfg.to_dict(), "world_size": dist.world_size,
+                    "train_videos": len(train_items), "val_videos": len(val_items)}
+        atomic_write_text(os.path.join(cfg.out, "config.json"), json.dumps(run_info, indent=2, sort_keys=True) + "\n")
+    _log(f"training {len(train_items)} videos, validating {len(val_items)}, {len(classes)} classes, "
+         f"{'features of ' + mcfg.backbone if prov else mcfg.backbone + ' backbone end-to-end'}, "
+         f"device {dist.device}, {dist.world_size} process(es)", dist)
+
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.time()
+        sampler.set_epoch(epoch)
+        train_ds.set_epoch(epoch)
+        lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        metrics = {"epoch": epoch + 1, "lr": lr}
+        metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights, mcfg.spatial_attention, dist, epoch))
+        if val_dl is not None:
+            metrics.update(evaluate(ddp, val_dl, cfg, dist))
+        metrics["time_s"] = round(time.time() - t0, 3)
+        history.append(metrics)
+        improved, score = _is_better(metrics, best, val_dl is not None)
+        if improved:
+            best, best_epoch = score, epoch + 1
+        rngs = [_rng_state()]
+        if dist.is_distributed:
+            rngs = [None] * dist.world_size
+            torch.distributed.all_gather_object(rngs, _rng_state())
+        if dist.is_main:
+            state = {"epoch": epoch + 1, "optimizer": optimizer.state_dict(),
+                     "scheduler": {"name": "cosine", "lr": cfg.lr, "epochs": cfg.epochs},
+                     "rng": rngs, "best": best, "best_epoch": best_epoch, "history": history}
+            save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics)
+            if improved:
+                save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics)
+            _write_jsonl(os.path.join(cfg.out, "metrics.jsonl"), history)
+        D.barrier()
+        _log(_epoch_line(metrics), dist)
+    return TrainResult(model, history, best_epoch, cfg.out)
+
+
+def _epoch_line(m: dict) -> str:
+    parts = [f"epoch {m['epoch']}", f"loss {m['train_total']:.4f}", f"ce {m['train_ce']:.4f}",
+             f"tv {m['train_tv']:.4g}", f"contrast {m['train_contrast']:.4g}", f"unimodal {m['train_unimodal']:.4g}",
+             f"train acc {m['train_accuracy']:.3f}"]
+    if "val_accuracy" in m:
+        parts += [f"val ce {m['val_ce']:.4f}", f"val acc {m['val_accuracy']:.3f}"]
+    parts.append(f"{m['time_s']:.1f}s")
+    return "  ".join(parts)
+
+
+__all__ = ["TrainConfig", "TrainResult", "model_config", "cosine_lr", "train", "evaluate"]
