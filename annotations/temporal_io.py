@@ -1,0 +1,85 @@
+"""One entry point for temporal ground truth and detections, whatever the format.
+
+Formats are told apart by the file itself: a directory of ``<Class>_<subset>.txt`` (THUMOS'14
+ground truth), JSON with ``database`` (ActivityNet ground truth), JSON with ``results``
+(ActivityNet detections), ``thumos14_test_groundtruth.csv`` (THUMOS'14 ground truth with video
+info), or 5-column text (THUMOS'14 detections).
+"""
+from __future__ import annotations
+
+import os
+
+from annotations import activitynet, thumos14
+from annotations._temporal_parse import read_text
+from annotations.errors import InputError
+from annotations.types import Segments
+
+GT_FORMATS = ("auto", "thumos14", "thumos14-csv", "activitynet")
+DETECTION_FORMATS = ("auto", "thumos14", "activitynet")
+#: alternative spellings accepted for ``fmt`` (the CLI's choices)
+FORMAT_ALIASES = {"thumos-txt": "thumos14", "thumos14-txt": "thumos14", "thumos-csv": "thumos14-csv",
+                  "activitynet-json": "activitynet"}
+
+
+def _looks_like_json(path: str) -> bool:
+    if path.lower().endswith(".json"):
+        return True
+    with open(path, "rb") as f:
+        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def _check_fmt(fmt: str, allowed: tuple[str, ...], path: str) -> str:
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in allowed:
+        raise InputError(path, None, f"unknown format {fmt!r} (choose from {', '.join(allowed)})")
+    return fmt
+
+
+def load_temporal_gt(path: str | os.PathLike, fmt: str = "auto", subset: str = "test", class_index=None) -> Segments:
+    """Ground truth from a THUMOS'14 class-txt directory, an ActivityNet JSON or the THUMOS'14 CSV.
+
+    ``class_index`` (THUMOS'14 only): None = bundled list, a path, or a ``{id: name}`` mapping.
+    """
+    path = os.fspath(path)
+    fmt = _check_fmt(fmt, GT_FORMATS, path)
+    if not os.path.exists(path):
+        raise InputError(path, None, "ground truth does not exist")
+    if fmt == "auto":
+        if os.path.isdir(path):
+            fmt = "thumos14"
+        elif _looks_like_json(path):
+            data = activitynet.load_json(path, "ground-truth file")
+            return activitynet.gt_from_json_data(data, path, subset)
+        elif read_text(path).lstrip().startswith("video-name,"):
+            fmt = "thumos14-csv"
+        else:
+            raise InputError(path, None, "cannot tell the ground-truth format: expected a directory of "
+                                         "<Class>_<subset>.txt files, an ActivityNet JSON with 'database', "
+                                         "or thumos14_test_groundtruth.csv")
+    if fmt == "thumos14":
+        return thumos14.read_class_txt_dir(path, subset, class_index)
+    if fmt == "thumos14-csv":
+        return thumos14.read_groundtruth_csv(path, class_index)[0]
+    return activitynet.read_gt_json(path, subset)
+
+
+def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_index=None) -> Segments:
+    """Detections from an ActivityNet results JSON or a THUMOS'14 ``video t_start t_end class_id score`` file.
+
+    ``class_index`` (THUMOS'14 txt only): None = bundled list, a path, or a ``{id: name}`` mapping.
+    """
+    path = os.fspath(path)
+    fmt = _check_fmt(fmt, DETECTION_FORMATS, path)
+    if not os.path.exists(path):
+        raise InputError(path, None, "detection file does not exist")
+    if os.path.isdir(path):
+        raise InputError(path, None, "expected a detection file, found a directory (ground truth?)")
+    if fmt == "auto":
+        fmt = "activitynet" if _looks_like_json(path) else "thumos14"
+    if fmt == "activitynet":
+        return activitynet.read_results_json(path)
+    return thumos14.read_detections_txt(path, class_index)
+
+
+__all__ = ["GT_FORMATS", "DETECTION_FORMATS", "FORMAT_ALIASES", "load_temporal_gt", "load_temporal_detections"]
