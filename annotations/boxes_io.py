@@ -1,0 +1,222 @@
+"""Per-frame box CSV and tube CSV readers / writers (pandas for speed, strict validation).
+
+Per-frame boxes: ``video,frame,label,score,x1,y1,x2,y2`` (``score`` absent for ground truth),
+``frame`` 0-based, pixels continuous. Tubes: ``tube,video,label,score,frame,x1,y1,x2,y2``, one row
+per frame of a tube; a tube's rows share video, label and score and cover contiguous frames.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+from annotations.atomic import atomic_open
+from annotations.errors import InputError, require_file
+from annotations.types import FrameBoxes, Tube
+
+BOX_COLUMNS = ("video", "frame", "label", "score", "x1", "y1", "x2", "y2")
+TUBE_COLUMNS = ("tube", "video", "label", "score", "frame", "x1", "y1", "x2", "y2")
+_COORDS = ("x1", "y1", "x2", "y2")
+
+
+def _line(row: int) -> str:
+    """CSV line of 0-based data row ``row`` (line 1 is the header)."""
+    return f"line {int(row) + 2}"
+
+
+def _read_table(p: str, required: tuple, optional: tuple, text_cols: tuple) -> pd.DataFrame:
+    """Read a CSV with a header into a DataFrame, turning every parse failure into an InputError."""
+    dtypes = {c: str for c in text_cols}
+    try:
+        df = pd.read_csv(p, dtype=dtypes, skipinitialspace=True, skip_blank_lines=False,
+                         keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise InputError(p, None, "empty file (expected a header line " + ",".join(required) + ")") from None
+    except pd.errors.ParserError as e:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if m:
+            raise InputError(p, f"line {m.group(2)}", f"expected {m.group(1)} fields, found {m.group(3)}") from None
+        raise InputError(p, None, f"malformed CSV ({e})") from None
+    except UnicodeDecodeError as e:
+        raise InputError(p, None, f"not UTF-8 text ({e})") from None
+    except ValueError as e:  # dtype conversion problems
+        raise InputError(p, None, f"malformed CSV ({e})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(p, "line 1", f"missing column(s) {', '.join(missing)}; expected header "
+                         + ",".join(required))
+    blank = df.isna().all(axis=1).to_numpy()
+    if blank.any():
+        df = df[~blank]
+    return df
+
+
+def _text_column(df: pd.DataFrame, col: str, p: str) -> np.ndarray:
+    values = df[col]
+    bad = values.isna().to_numpy() | (values.str.strip() == "").to_numpy()
+    if bad.any():
+        raise InputError(p, _line(df.index[np.flatnonzero(bad)[0]]), f"empty {col}")
+    return values.str.strip().to_numpy(dtype=str)
+
+
+def _numeric_column(df: pd.DataFrame, col: str, p: str, integer: bool = False) -> np.ndarray:
+    """A float64 (or int64) column; the first unparsable / missing / non-finite cell is reported."""
+    values = df[col]
+    if not pd.api.types.is_numeric_dtype(values):
+        coerced = pd.to_numeric(values, errors="coerce")
+        bad = coerced.isna().to_numpy() & values.notna().to_numpy()
+        if bad.any():
+            i = np.flatnonzero(bad)[0]
+            raise InputError(p, _line(df.index[i]), f"{col} is not a number: {str(values.iloc[i])!r}")
+        values = coerced
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = np.flatnonzero(bad)[0]
+        what = "missing or NaN" if np.isnan(arr[i]) else f"not finite ({arr[i]})"
+        raise InputError(p, _line(df.index[i]), f"{col} is {what}")
+    if integer:
+        frac = arr != np.round(arr)
+        if frac.any():
+            i = np.flatnonzero(frac)[0]
+            raise InputError(p, _line(df.index[i]), f"{col} must be an integer, found {str(df[col].iloc[i])!r}")
+        return arr.astype(np.int64)
+    return arr
+
+
+def _check_boxes(df: pd.DataFrame, p: str, frame: np.ndarray, boxes: np.ndarray, score, labels, classes,
+                 inverted_boxes: str = "error"):
+    """Validate frames, box corners, scores and class names; raise on the first bad row."""
+    if inverted_boxes not in ("error", "keep"):
+        raise ValueError(f"inverted_boxes must be 'error' or 'keep', got {inverted_boxes!r}")
+    checks = [(frame < 0, lambda i: f"negative frame {frame[i]} (frames are 0-based)")]
+    if inverted_boxes == "error":
+        checks += [
+            (boxes[:, 2] < boxes[:, 0], lambda i: f"x2 < x1 ({boxes[i, 2]} < {boxes[i, 0]})"),
+            (boxes[:, 3] < boxes[:, 1], lambda i: f"y2 < y1 ({boxes[i, 3]} < {boxes[i, 1]})"),
+        ]
+    if score is not None:
+        checks.append((score < 0, lambda i: f"negative score {score[i]}"))
+    for bad, message in checks:
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(p, _line(df.index[i]), message(i))
+    if classes is not None:
+        known = set(classes)
+        unknown = ~np.isin(labels, np.array(sorted(known), dtype=str))
+        if unknown.any():
+            i = int(np.flatnonzero(unknown)[0])
+            raise InputError(p, _line(df.index[i]), f"unknown class name {str(labels[i])!r}")
+
+
+def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = True,
+                   allow_empty: bool = False, videos=None, inverted_boxes: str = "error") -> FrameBoxes:
+    """Read a per-frame box CSV into FrameBoxes (detections if it has ``score``, else ground truth).
+
+    ``classes`` (optional) rejects unknown class names; ``videos`` (optional) sets ``FrameBoxes.videos``.
+    An empty file is an error unless ``allow_empty``; so is a box with x2 < x1 or y2 < y1 unless
+    ``inverted_boxes="keep"``.
+    """
+    p = require_file(path, "box CSV")
+    required = BOX_COLUMNS if require_score else tuple(c for c in BOX_COLUMNS if c != "score")
+    df = _read_table(p, required, ("score",), ("video", "label"))
+    if len(df) == 0 and not allow_empty:
+        raise InputError(p, None, "no boxes (the file has only a header)")
+    video = _text_column(df, "video", p)
+    label = _text_column(df, "label", p)
+    frame = _numeric_column(df, "frame", p, integer=True)
+    boxes = np.stack([_numeric_column(df, c, p) for c in _COORDS], axis=1) if len(df) else np.zeros((0, 4))
+    score = _numeric_column(df, "score", p) if "score" in df.columns else None
+    _check_boxes(df, p, frame, boxes, score, label, classes, inverted_boxes)
+    return FrameBoxes(video, frame, label, boxes, score, videos=tuple(videos) if videos is not None else (),
+                      source=p)
+
+
+def write_boxes_csv(path: str | os.PathLike, boxes: FrameBoxes) -> None:
+    """Write FrameBoxes as ``video,frame,label[,score],x1,y1,x2,y2`` (atomically, full float precision)."""
+    cols = {"video": boxes.video, "frame": boxes.frame_idx, "label": boxes.label}
+    if boxes.score is not None:
+        cols["score"] = boxes.score
+    for j, c in enumerate(_COORDS):
+        cols[c] = boxes.boxes_xyxy[:, j]
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
+        pd.DataFrame(cols).to_csv(f, index=False, lineterminator="\n")
+
+
+def read_tubes_csv(path: str | os.PathLike, classes=None, require_score: bool = True,
+                   allow_empty: bool = False, inverted_boxes: str = "keep") -> tuple[Tube, ...]:
+    """Read a tube CSV into Tubes, in order of each tube id's first row; frames sorted within a tube.
+
+    Boxes with x2 < x1 or y2 < y1 are kept by default: trackers produce them and ACT's video-AP
+    evaluates them as they are (``video_ap`` warns); ``inverted_boxes="error"`` rejects them.
+    """
+    p = require_file(path, "tube CSV")
+    required = TUBE_COLUMNS if require_score else tuple(c for c in TUBE_COLUMNS if c != "score")
+    df = _read_table(p, required, ("score",), ("tube", "video", "label"))
+    if len(df) == 0:
+        if allow_empty:
+            return ()
+        raise InputError(p, None, "no tubes (the file has only a header)")
+    tube_id = _text_column(df, "tube", p)
+    video = _text_column(df, "video", p)
+    label = _text_column(df, "label", p)
+    frame = _numeric_column(df, "frame", p, integer=True)
+    boxes = np.stack([_numeric_column(df, c, p) for c in _COORDS], axis=1)
+    score = _numeric_column(df, "score", p) if "score" in df.columns else None
+    _check_boxes(df, p, frame, boxes, score, label, classes, inverted_boxes)
+
+    codes, uniques = pd.factorize(tube_id, sort=False)
+    order = np.lexsort((frame, codes))  # by tube (first-appearance order), then frame
+    codes_s, frame_s = codes[order], frame[order]
+    starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    same_tube = codes_s[1:] == codes_s[:-1]
+    rows = df.index.to_numpy()
+    for name, arr in (("video", video), ("label", label)) + ((("score", score),) if score is not None else ()):
+        a = arr[order]
+        differs = same_tube & (a[1:] != a[:-1])
+        if differs.any():
+            i = int(np.flatnonzero(differs)[0]) + 1
+            raise InputError(p, _line(rows[order[i]]), f"tube {str(tube_id[order[i]])!r} changes {name} "
+                             f"({a[i - 1].item()!r} -> {a[i].item()!r}); a tube has one {name}")
+    gap = same_tube & (frame_s[1:] != frame_s[:-1] + 1)
+    if gap.any():
+        i = int(np.flatnonzero(gap)[0]) + 1
+        kind = "repeats" if frame_s[i] == frame_s[i - 1] else "skips from"
+        raise InputError(p, _line(rows[order[i]]), f"tube {str(tube_id[order[i]])!r} {kind} frame {frame_s[i - 1]}"
+                         + ("" if kind == "repeats" else f" to {frame_s[i]}") + "; frames must be contiguous")
+    tubes = []
+    for s, e in zip(starts, ends):
+        j = order[s]
+        tubes.append(Tube(str(video[j]), str(label[j]), frame_s[s:e], boxes[order[s:e]],
+                          float(score[j]) if score is not None else float("nan")))
+    return tuple(tubes)
+
+
+def write_tubes_csv(path: str | os.PathLike, tubes) -> None:
+    """Write Tubes as ``tube,video,label,score,frame,x1,y1,x2,y2`` with tube ids 0..n-1 (atomically).
+
+    The ``score`` column is left out when every tube's score is NaN (ground truth).
+    """
+    tubes = tuple(tubes)
+    lengths = np.array([len(t.frame_idx) for t in tubes], dtype=np.int64)
+    scores = np.array([t.score for t in tubes], dtype=np.float64)
+    cols = {
+        "tube": np.repeat(np.arange(len(tubes)), lengths),
+        "video": np.repeat(np.array([t.video for t in tubes], dtype=object), lengths),
+        "label": np.repeat(np.array([t.label for t in tubes], dtype=object), lengths),
+    }
+    if len(tubes) == 0 or not np.all(np.isnan(scores)):
+        cols["score"] = np.repeat(scores, lengths)
+    cols["frame"] = np.concatenate([t.frame_idx for t in tubes]) if tubes else np.zeros(0, np.int64)
+    xyxy = np.concatenate([t.boxes_xyxy for t in tubes]) if tubes else np.zeros((0, 4))
+    for j, c in enumerate(_COORDS):
+        cols[c] = xyxy[:, j]
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
+        pd.DataFrame(cols).to_csv(f, index=False, lineterminator="\n")
+
+
+__all__ = ["BOX_COLUMNS", "TUBE_COLUMNS", "read_boxes_csv", "write_boxes_csv", "read_tubes_csv", "write_tubes_csv"]

@@ -1,0 +1,213 @@
+"""Load spatial ground truth / detections from any supported file, recognising the format from its content.
+
+Formats: ``pyannot`` (UCF101-24 pickle), ``mat`` (``finalAnnots.mat``), ``coco_gt`` / ``coco_results``
+(COCO JSON), ``boxes_csv`` (``video,frame,label[,score],x1,y1,x2,y2``) and ``tubes_csv``
+(``tube,video,label[,score],frame,x1,y1,x2,y2``). ``fmt`` also takes the short names ``coco`` and
+``csv``, resolved by what is being loaded.
+"""
+from __future__ import annotations
+
+import os
+
+from annotations.boxes_io import read_boxes_csv, read_tubes_csv
+from annotations.coco import CocoIndex, read_coco_gt, read_coco_index, read_coco_results
+from annotations.errors import InputError, require_file
+from annotations.types import FrameBoxes, Tube, TubeDataset, VideoInfo
+from annotations.ucf101_24 import read_final_annots_mat, read_pyannot, read_split_list
+
+FORMATS = ("pyannot", "mat", "coco_gt", "coco_results", "boxes_csv", "tubes_csv")
+
+
+def sniff_spatial_format(path: str | os.PathLike) -> str:
+    """Name of the format of ``path`` (one of FORMATS), from its first bytes."""
+    p = require_file(path)
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"MATLAB 5.0 MAT-file") or head[:8] == b"\x89HDF\r\n\x1a\n":
+        return "mat"
+    if head[:1] == b"\x80" or head[:1] in (b"(", b"}", b"]"):  # pickle protocol >= 2, or protocol 0/1
+        return "pyannot"
+    text = head.lstrip()
+    if text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:].lstrip()
+    if text[:1] == b"[":
+        return "coco_results"
+    if text[:1] == b"{":
+        return "coco_gt"
+    if not text:
+        raise InputError(p, None, "empty file")
+    header = [c.strip().lower() for c in text.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")]
+    if "tube" in header:
+        return "tubes_csv"
+    if {"video", "frame", "label"} <= set(header):
+        return "boxes_csv"
+    raise InputError(p, "line 1", f"unrecognised format; expected one of {', '.join(FORMATS)}")
+
+
+#: short names accepted for ``fmt`` (as the CLI spells them), by what is being loaded
+_ALIASES = {
+    "gt": {"coco": "coco_gt", "csv": "boxes_csv"},
+    "detections": {"coco": "coco_results", "csv": "boxes_csv"},
+    "tubes": {"csv": "tubes_csv"},
+}
+
+
+def _format(path, fmt: str, role: str = "gt") -> str:
+    if fmt == "auto":
+        return sniff_spatial_format(path)
+    fmt = _ALIASES[role].get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be 'auto' or one of {FORMATS}, got {fmt!r}")
+    return fmt
+
+
+def _split_videos(split, dataset: TubeDataset | None, available, source: str, strict: bool = True):
+    """Video names selected by ``split``: None (all), 'train' / 'test', a split-list path, or names.
+
+    With ``strict`` every named video must be in ``available`` (files that list their videos);
+    CSV files only name videos that have boxes, so they are not checked.
+    """
+    if split is None:
+        return None
+    if isinstance(split, str) and split in ("train", "test") and not os.path.exists(split):
+        if dataset is None:
+            raise InputError(source, None, f"split {split!r} needs a dataset file that defines splits")
+        names = dataset.train_videos if split == "train" else dataset.test_videos
+        if not names:
+            raise InputError(source, None, f"the file defines no {split} split; pass a split list such as testlist01.txt")
+        return tuple(names)
+    if isinstance(split, (str, os.PathLike)):
+        names = read_split_list(split)
+        where = os.fspath(split)
+    else:
+        names = tuple(str(v) for v in split)
+        where = None
+    known = set(available)
+    missing = [v for v in names if v not in known]
+    if missing and strict:
+        raise InputError(where or source, None, f"{len(missing)} split video(s) not in {source} (e.g. {missing[0]!r})")
+    return names
+
+
+def load_tube_dataset(path: str | os.PathLike, fmt: str = "auto", split=None, classes=None) -> TubeDataset:
+    """A UCF101-24 TubeDataset from ``pyannot*.pkl`` or ``finalAnnots.mat``; a split list path sets test_videos."""
+    fmt = _format(path, fmt)
+    split_file = split if isinstance(split, (str, os.PathLike)) and os.path.isfile(split) else None
+    if fmt == "pyannot":
+        return read_pyannot(path, split_file=split_file, classes=classes)
+    if fmt == "mat":
+        return read_final_annots_mat(path, classes=classes, split_file=split_file)
+    raise InputError(os.fspath(path), None, f"{fmt} is not a tube dataset (expected pyannot.pkl or finalAnnots.mat)")
+
+
+def _boxes_as_dataset(gt: FrameBoxes, classes) -> TubeDataset:
+    """Per-frame boxes as a TubeDataset of one-frame tubes (box files do not say which boxes form a track)."""
+    labels_of: dict[str, set] = {v: set() for v in gt.videos}
+    for v, c in zip(gt.video.tolist(), gt.label.tolist()):
+        labels_of.setdefault(v, set()).add(c)
+    videos = {v: VideoInfo(v, label=next(iter(ls)) if len(ls) == 1 else None) for v, ls in labels_of.items()}
+    tubes = tuple(Tube(v, c, [f], b[None, :]) for v, f, c, b in
+                  zip(gt.video.tolist(), gt.frame_idx.tolist(), gt.label.tolist(), gt.boxes_xyxy))
+    return TubeDataset(tuple(classes), videos, tubes, source=gt.source)
+
+
+def load_spatial_gt(path: str | os.PathLike, fmt: str = "auto", split=None, classes=None) -> TubeDataset:
+    """Spatial ground truth from any GT format, as a TubeDataset whose ``test_videos`` are the ``split``.
+
+    ``split``: None (``test_videos`` as the file defines them, often none: then evaluate all
+    videos), ``"train"`` / ``"test"`` (splits defined in the file), a split-list path
+    (``testlist01.txt``) or a sequence of video names. COCO and CSV ground truth become one-frame
+    tubes (use them for frame-AP, not video-AP). ``dataset.frame_boxes(dataset.test_videos or None)``
+    gives the evaluated boxes; :func:`load_spatial_gt_boxes` does that in one call.
+    """
+    fmt = _format(path, fmt)
+    p = os.fspath(path)
+    if fmt in ("pyannot", "mat"):
+        dataset = load_tube_dataset(p, fmt, split, classes)
+        videos = _split_videos(split, dataset, dataset.videos, p)
+        if videos is None or videos == dataset.test_videos:
+            return dataset
+        chosen = set(videos)
+        train = tuple(v for v in dataset.videos if v not in chosen)
+        return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, train, videos, dataset.source)
+    if fmt == "coco_gt":
+        gt = read_coco_gt(p, classes=classes)
+        file_classes = read_coco_index(p).classes
+    elif fmt == "boxes_csv":
+        gt = read_boxes_csv(p, classes=classes, require_score=False)
+        if gt.score is not None:
+            gt = FrameBoxes(gt.video, gt.frame_idx, gt.label, gt.boxes_xyxy, None, gt.videos, gt.source)
+        file_classes = tuple(sorted(set(gt.label.tolist())))
+    else:
+        raise InputError(p, None, f"{fmt} holds detections or tubes, not per-frame ground truth")
+    videos = _split_videos(split, None, gt.videos, p, strict=fmt == "coco_gt")
+    if videos is not None:  # CSV files only name videos with boxes: the split may add empty ones
+        gt = FrameBoxes(gt.video, gt.frame_idx, gt.label, gt.boxes_xyxy, None,
+                        tuple(dict.fromkeys(tuple(gt.videos) + tuple(videos))), gt.source)
+    dataset = _boxes_as_dataset(gt, classes if classes is not None else file_classes)
+    if videos is None:
+        return dataset
+    return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, (), videos, dataset.source)
+
+
+def load_spatial_gt_boxes(path: str | os.PathLike, fmt: str = "auto", split=None, classes=None) -> FrameBoxes:
+    """Per-frame ground-truth boxes of the ``split`` videos (all videos when the split names none)."""
+    dataset = load_spatial_gt(path, fmt, split, classes)
+    return dataset.frame_boxes(dataset.test_videos or None)
+
+
+def _coco_index_of(gt, p: str) -> CocoIndex:
+    if isinstance(gt, CocoIndex):
+        return gt
+    if isinstance(gt, (str, os.PathLike)):
+        return read_coco_index(gt)
+    source = getattr(gt, "source", "")
+    if source and os.path.isfile(source) and sniff_spatial_format(source) == "coco_gt":
+        return read_coco_index(source)
+    raise InputError(p, None, "COCO results use image ids: give the COCO ground-truth JSON they refer to")
+
+
+def load_box_detections(path: str | os.PathLike, fmt: str = "auto", gt=None, classes=None) -> FrameBoxes:
+    """Per-frame detections from a box CSV or a COCO result JSON.
+
+    ``gt`` (optional): the ground truth (TubeDataset / FrameBoxes read from a file, a CocoIndex, or
+    a COCO ground-truth path). COCO results name images by id and need it; a TubeDataset also
+    supplies the class list, so an unknown class name is reported with its line.
+    """
+    fmt = _format(path, fmt, "detections")
+    p = os.fspath(path)
+    if classes is None and isinstance(gt, TubeDataset):
+        classes = gt.classes
+    if fmt == "boxes_csv":
+        return read_boxes_csv(p, classes=classes)
+    if fmt == "coco_results":
+        return read_coco_results(p, _coco_index_of(gt, p), classes=classes)
+    raise InputError(p, None, f"{fmt} is not a per-frame detection format (expected a box CSV or COCO results)")
+
+
+def load_gt_tubes(path: str | os.PathLike, fmt: str = "auto", split=None, classes=None) -> tuple[Tube, ...]:
+    """Ground-truth tubes of the ``split`` videos from ``pyannot*.pkl``, ``finalAnnots.mat`` or a tube CSV."""
+    fmt = _format(path, fmt, "tubes")
+    p = os.fspath(path)
+    if fmt in ("pyannot", "mat"):
+        dataset = load_tube_dataset(p, fmt, split, classes)
+        videos = _split_videos(split, dataset, dataset.videos, p)
+        return dataset.tubes if videos is None else dataset.tubes_of(videos)
+    if fmt == "tubes_csv":
+        tubes = read_tubes_csv(p, classes=classes, require_score=False, inverted_boxes="error")
+        videos = _split_videos(split, None, (), p, strict=False)
+        return tubes if videos is None else tuple(t for t in tubes if t.video in set(videos))
+    raise InputError(p, None, f"{fmt} does not hold ground-truth tubes")
+
+
+def load_tube_detections(path: str | os.PathLike, fmt: str = "auto", classes=None) -> tuple[Tube, ...]:
+    """Detected tubes from a tube CSV (inverted boxes kept, as ACT evaluates them)."""
+    fmt = _format(path, fmt, "tubes")
+    if fmt != "tubes_csv":
+        raise InputError(os.fspath(path), None, f"{fmt} is not a tube CSV")
+    return read_tubes_csv(path, classes=classes)
+
+
+__all__ = ["FORMATS", "sniff_spatial_format", "load_tube_dataset", "load_spatial_gt", "load_spatial_gt_boxes",
+           "load_box_detections",
+           "load_gt_tubes", "load_tube_detections"]

@@ -1,0 +1,70 @@
+"""Box IoU in the three pixel conventions the official evaluators use.
+
+- ``"continuous"``: areas ``(x2 - x1) * (y2 - y1)``, no +1 (VOC-style protocol here, CorLoc).
+- ``"plus_one"``: ACT detector's ``area2d`` / ``overlap2d``: areas ``(x2 - x1 + 1) * (y2 - y1 + 1)``,
+  intersection ``min(x2 + 1, x2' + 1) - max(x1, x1')`` clipped at 0. Computed as-is, even for
+  inverted boxes, as ACT does.
+- ``"coco"``: pycocotools ``bbIou`` on ``[x, y, w, h]`` with ``w = x2 - x1``: the same float
+  operations in the same order, so values are bit-identical to COCOeval's.
+
+All inputs are ``[x1, y1, x2, y2]`` float arrays. An empty union gives IoU 0 (never NaN) except in
+``plus_one``, which reproduces ACT's raw arithmetic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CONVENTIONS = ("continuous", "plus_one", "coco")
+
+
+def _as_boxes(b) -> np.ndarray:
+    b = np.asarray(b, dtype=np.float64)
+    return b.reshape(-1, 4)
+
+
+def iou_pairs(boxes_a, boxes_b, convention: str = "continuous") -> np.ndarray:
+    """IoU of aligned pairs ``boxes_a[i]`` / ``boxes_b[i]`` (both (N, 4)) -> (N,)."""
+    a, b = _as_boxes(boxes_a), _as_boxes(boxes_b)
+    if a.shape != b.shape:
+        raise ValueError(f"iou_pairs needs equal shapes, got {a.shape} and {b.shape}")
+    if convention == "continuous":
+        iw = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+        ih = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+        inter = np.maximum(iw, 0.0) * np.maximum(ih, 0.0)
+        union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+        out = np.zeros(len(a))
+        np.divide(inter, union, out=out, where=union > 0)
+        return out
+    if convention == "plus_one":
+        iw = np.maximum(0.0, np.minimum(a[:, 2] + 1, b[:, 2] + 1) - np.maximum(a[:, 0], b[:, 0]))
+        ih = np.maximum(0.0, np.minimum(a[:, 3] + 1, b[:, 3] + 1) - np.maximum(a[:, 1], b[:, 1]))
+        ov = iw * ih
+        area_a = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1)
+        area_b = (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ov / (area_a + area_b - ov)
+    if convention == "coco":
+        # pycocotools maskApi.c bbIou, a = detection D, b = ground truth G, boxes as x, y, w, h
+        dx, dy, dw, dh = a[:, 0], a[:, 1], a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
+        gx, gy, gw, gh = b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+        w = np.minimum(dw + dx, gw + gx) - np.maximum(dx, gx)
+        h = np.minimum(dh + dy, gh + gy) - np.maximum(dy, gy)
+        inter = w * h
+        union = dw * dh + gw * gh - inter
+        ok = (w > 0) & (h > 0)
+        out = np.zeros(len(a))
+        np.divide(inter, union, out=out, where=ok)
+        return out
+    raise ValueError(f"unknown IoU convention {convention!r}; expected one of {CONVENTIONS}")
+
+
+def iou_matrix(boxes_a, boxes_b, convention: str = "continuous") -> np.ndarray:
+    """Pairwise IoU (N, M) between every box of ``boxes_a`` (N, 4) and of ``boxes_b`` (M, 4)."""
+    a, b = _as_boxes(boxes_a), _as_boxes(boxes_b)
+    n, m = len(a), len(b)
+    ia = np.repeat(np.arange(n), m)
+    ib = np.tile(np.arange(m), n)
+    return iou_pairs(a[ia], b[ib], convention).reshape(n, m)
+
+
+__all__ = ["CONVENTIONS", "iou_pairs", "iou_matrix"]
