@@ -35,7 +35,7 @@ HARD_CASES = ("edge", "second_class", "ambiguous", "distractor", "bias")
 SUBSETS = (("train", "validation", "val"), ("test", "test", "test"))  # split, name subset, file suffix
 
 DEFAULTS = dict(seed=0, num_classes=4, train_per_class=5, test_per_class=3, size="160x90", fps="15,20",
-                duration_s="20,40", action_s="1.6,4", instances="1,3", actor_size="0.2,0.35", clutter=6, noise=3,
+                duration_s="20,40", action_s="1.6,4", instances="1,3", actor_size="0.25,0.4", clutter=6, noise=3,
                 edge_frac=0.25, second_class_frac=0.2, ambiguous_frac=0.15, distractor_frac=0.3, bias_frac=0.1,
                 codec="lossy", overwrite=False)
 
