@@ -16,6 +16,19 @@ from annotations.errors import InputError, require_dir, require_file
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov", ".mpg", ".mpeg")
 
 
+class ClipReadError(InputError):
+    """A training clip could not be read. One-argument constructor, so that a DataLoader worker can
+    re-raise it in the main process as itself (with the original one-line message) and the CLI still
+    prints one line instead of a traceback."""
+
+    def __init__(self, message: str):
+        lines = [ln.strip() for ln in str(message).splitlines() if ln.strip()]
+        tag = f"{type(self).__name__}: "  # "locbench.data.ClipReadError: ..." in a worker's traceback
+        tagged = [ln for ln in lines if tag in ln and not ln.startswith("Caught ")]
+        text = tagged[-1].split(tag, 1)[1] if tagged else (lines[0] if lines else "")
+        super().__init__(None, None, text)
+
+
 @dataclass(frozen=True)
 class LabelledVideo:
     """One training/validation video: its dataset name, where it is, and its class index."""
@@ -213,8 +226,11 @@ class VideoClipDataset(_EpochDataset):
         from locbench.video import open_video
 
         item = self.items[index]
-        with open_video(item.path, name=item.name) as src:
-            frames = src.read(segment_positions(src.num_frames, self.num_frames, self._rng(index)))
+        try:
+            with open_video(item.path, name=item.name) as src:
+                frames = src.read(segment_positions(src.num_frames, self.num_frames, self._rng(index)))
+        except (InputError, OSError, cv2.error) as e:
+            raise ClipReadError(f"cannot read training video {item.name}: {e}") from None
         s = self.input_size
         if frames.shape[1:3] != (s, s):
             frames = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
@@ -248,5 +264,5 @@ class FeatureClipDataset(_EpochDataset):
         return torch.from_numpy(rec.features[pick].astype(np.float32)), item.label, index
 
 
-__all__ = ["LabelledVideo", "read_class_list", "read_video_list", "strip_video_ext", "video_root",
+__all__ = ["ClipReadError", "LabelledVideo", "read_class_list", "read_video_list", "strip_video_ext", "video_root",
            "labelled_videos", "resolve_split", "segment_positions", "VideoClipDataset", "FeatureClipDataset"]

@@ -92,6 +92,14 @@ def broadcast_object(obj, src: int = 0):
     return obj
 
 
+def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
+    """Copy ``src``'s buffers (BatchNorm running statistics) to every rank, so all ranks evaluate the
+    model that ``src`` saves."""
+    if dist.is_available() and dist.is_initialized():
+        for b in module.buffers():
+            dist.broadcast(b.data, src=src)
+
+
 def shard_bounds(num_items: int, rank: int, world: int) -> tuple[int, int]:
     """[start, stop) of rank's contiguous share; the first ``num_items % world`` ranks get one more."""
     if world < 1 or not 0 <= rank < world:
@@ -117,4 +125,4 @@ def shard(items: Sequence[T], rank: int, world: int, strided: bool = False) -> l
 
 
 __all__ = ["DistInfo", "resolve_device", "init_distributed", "cleanup", "barrier", "all_reduce_sum",
-           "broadcast_object", "shard_bounds", "shard"]
+           "broadcast_object", "broadcast_buffers", "shard_bounds", "shard"]

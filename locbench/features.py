@@ -103,12 +103,11 @@ def uniform_sampler(n: int) -> Callable:
 
 
 def fps_sampler(sample_fps: float) -> Callable:
-    """Untrimmed videos: every frame nearest to k / sample_fps seconds, k = 0, 1, ..."""
-    def sample(src):
-        step = max(float(src.fps) / float(sample_fps), 1.0) if src.fps and src.fps > 0 else 1.0
-        idx = np.floor(np.arange(0.0, src.num_frames, step)).astype(np.int64)
-        return np.unique(np.clip(idx, 0, src.num_frames - 1))
-    return sample
+    """Untrimmed videos: the frame on screen at each k / sample_fps seconds
+    (:func:`locbench.video.resample_indices`, the THUMOS'14 ``sample_count`` rule)."""
+    from locbench.video import resample_indices
+
+    return lambda src: resample_indices(src.num_frames, src.fps, sample_fps)
 
 
 def extract_features(videos: Iterable[tuple[str, str]], backbone, out_dir: str | os.PathLike,

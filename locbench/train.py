@@ -353,8 +353,9 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
             group["lr"] = lr
         metrics = {"epoch": epoch + 1, "lr": lr}
         metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights, mcfg.spatial_attention, dist, epoch))
+        D.broadcast_buffers(model)  # every rank evaluates (and rank 0 saves) rank 0's BN statistics
         if val_dl is not None:
-            metrics.update(evaluate(ddp, val_dl, cfg, dist))
+            metrics.update(evaluate(model, val_dl, cfg, dist))  # unwrapped: shards may differ in batch count
         metrics["time_s"] = round(time.time() - t0, 3)
         history.append(metrics)
         improved, score = _is_better(metrics, best, val_dl is not None)

@@ -1,5 +1,7 @@
 """Training: run directory contents, exact resume, data modes (frames / feature cache), refusals."""
+import contextlib
 import dataclasses
+import io
 import json
 import os
 import shutil
@@ -208,3 +210,40 @@ def test_cli_train_and_bad_input(synth, tmp_path, capsys):
     rc = main(["train", "--data", str(synth), "--classes", str(tmp_path / "bad_classes.txt"), "--out",
                str(tmp_path / "x")])
     assert rc == 2 and "bad_classes.txt: line 1" in capsys.readouterr().err
+
+
+def test_cli_extract_features(synth, tmp_path, capsys):
+    from locbench.cli import main
+
+    out = tmp_path / "feats"
+    args = ["extract-features", "--data", str(synth), "--out", str(out), "--backbone", "resnet50", "--input-size",
+            "64", "--frames", "2", "--list", str(synth / "testlist01.txt"), "--device", "cpu", "--no-progress"]
+    with pytest.warns(UserWarning, match="RANDOM INITIALISATION"):
+        assert main(args) == 0
+    names = read_video_list(synth / "testlist01.txt")
+    for name in names:
+        rec = load_features(feature_path(out, name))
+        assert rec.features.shape == (2, 2048, 2, 2) and rec.backbone == "resnet50"
+    assert "6 written, 0 already cached, 0 unreadable" in capsys.readouterr().err
+    with pytest.warns(UserWarning):
+        assert main(args) == 0
+    assert "0 written, 6 already cached, 0 unreadable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_unreadable_training_video_is_one_line_error(synth, tmp_path, workers):
+    root = tmp_path / "broken"
+    shutil.copytree(synth, root)
+    victim = sorted((root / "videos").rglob("*.avi"))[0]
+    victim.write_bytes(b"not a video")
+    from locbench.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main(["train", "--data", str(root), "--classes", str(root / "classes.txt"), "--out", str(tmp_path / "r"),
+                   "--epochs", "1", "--frames", "2", "--input-size", "32", "--feature-channels", "8", "--hidden", "4",
+                   "--spatial-widths", "4", "--attention-dim", "4", "--no-progress", "--device", "cpu",
+                   "--workers", str(workers)])
+    last = err.getvalue().strip().splitlines()[-1]
+    assert rc == 2
+    assert last.startswith("locbench train: error: cannot read training video") and victim.stem in last
