@@ -40,7 +40,9 @@ def resolve_device(device: str = "auto", local_rank: int = 0) -> torch.device:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda requested but CUDA is not available")
+            from annotations.errors import InputError
+
+            raise InputError(None, "--device", "cuda requested but CUDA is not available")
         return torch.device("cuda", local_rank % max(torch.cuda.device_count(), 1))
     if device != "cpu":
         return torch.device(device)

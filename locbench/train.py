@@ -144,20 +144,20 @@ def _build_data(cfg: TrainConfig, classes):
     train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
     prov = None
     if cfg.features:
-        from locbench.features import cache_provenance
+        from locbench.features import cache_provenance, feature_path
 
         prov = cache_provenance(cfg.features, [v.name for v in train_items])
         if cfg.backbone is not None and prov["backbone"] != cfg.backbone:
             raise InputError(prov["source"], "key 'backbone'", f"features come from {prov['backbone']}, "
                                                                f"but --backbone is {cfg.backbone}")
-        cached = set(v.name for v in train_items) - set(prov["missing"])
-        val_prov = cache_provenance(cfg.features, [v.name for v in val_items]) if val_items else {"missing": []}
-        missing = prov["missing"] + val_prov["missing"]
+        val_missing = [v.name for v in val_items if not os.path.isfile(feature_path(cfg.features, v.name))]
+        missing = prov["missing"] + val_missing
         if missing:
             warnings.warn(f"{len(missing)} videos have no cached features and are skipped "
                           f"(first: {missing[0]!r})", stacklevel=2)
-        train_items = [v for v in train_items if v.name in cached]
-        val_items = [v for v in val_items if v.name not in set(val_prov["missing"])]
+        skip = set(missing)
+        train_items = [v for v in train_items if v.name not in skip]
+        val_items = [v for v in val_items if v.name not in skip]
     return train_items, val_items, prov
 
 
@@ -344,6 +344,8 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
          f"{'features of ' + mcfg.backbone if prov else mcfg.backbone + ' backbone end-to-end'}, "
          f"device {dist.device}, {dist.world_size} process(es)", dist)
 
+    if start_epoch >= cfg.epochs:
+        _log(f"nothing to do: the run already has {start_epoch} of --epochs {cfg.epochs} epochs", dist)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
         sampler.set_epoch(epoch)
