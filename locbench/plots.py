@@ -1,0 +1,259 @@
+"""Pictures of where and when the model looked, and where it failed (PNG, matplotlib Agg).
+
+- ``attention_strip``: the paper's Fig. 4: frames, the mask as a heatmap over them, and each
+  frame's temporal weight;
+- ``box_gallery``: Figs. 8/9: ground truth in blue, prediction in red, IoU printed; worst first;
+- ``timeline``: Fig. 10: the weight curve over a video, ground truth shaded, predicted segments,
+  and the threshold line;
+- ``pr_curves``: precision-recall per IoU threshold.
+"""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from annotations.atomic import atomic_open  # noqa: E402
+from annotations.types import AMBIGUOUS, FrameBoxes, Segments  # noqa: E402
+from locbench.attention import AttentionRecord  # noqa: E402
+from locbench.localize import masks_to_boxes, normalize_minmax, upsample_masks  # noqa: E402
+
+GT_COLOUR = "#1f5fd6"
+PRED_COLOUR = "#e0301e"
+
+
+def _save(fig, path: str) -> str:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _safe_name(video: str) -> str:
+    return video.replace("/", "__")
+
+
+def box_iou_one(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of one box ``a`` (4,) against boxes ``b`` (M, 4), continuous coordinates."""
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    iw = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
+    ih = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+class FrameSource:
+    """Frames of the evaluated videos when the videos are at hand; grey canvases otherwise."""
+
+    def __init__(self, videos_root: str | None):
+        self._paths = {}
+        if videos_root:
+            from locbench.video import find_videos
+            self._paths = dict(find_videos(videos_root))
+
+    def frames(self, rec: AttentionRecord, frame_idx: np.ndarray) -> np.ndarray:
+        path = self._paths.get(rec.video)
+        if path is not None:
+            from annotations.errors import InputError
+            from locbench.video import open_video
+            try:
+                return open_video(path).read(np.asarray(frame_idx))
+            except InputError:
+                pass
+        height, width = rec.frame_size
+        return np.full((len(frame_idx), height, width, 3), 200, np.uint8)
+
+
+def strip_rows(num_frames: int, max_frames: int = 8) -> np.ndarray:
+    """Evenly spread rows of a video to show in a strip."""
+    return np.unique(np.linspace(0, num_frames - 1, min(max_frames, num_frames)).round().astype(int))
+
+
+def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarray, frame_idx: np.ndarray,
+                    pick: np.ndarray, out_path: str, title: str = "") -> str:
+    """Fig. 4: the frames at rows ``pick`` (``frames`` holds just those), the mask heatmap over each,
+    and the temporal weight of every sampled frame."""
+    n = len(frame_idx)
+    up = upsample_masks(masks[pick], frames.shape[1:3])
+    k = len(pick)
+    fig = plt.figure(figsize=(1.9 * k, 4.6))
+    grid = fig.add_gridspec(3, k, height_ratios=[1, 1, 0.7], hspace=0.15, wspace=0.04)
+    weights = np.asarray(importance, np.float64)
+    for j, i in enumerate(pick):
+        ax = fig.add_subplot(grid[0, j])
+        ax.imshow(frames[j])
+        ax.set_title(f"frame {frame_idx[i]}", fontsize=8)
+        ax.axis("off")
+        ax = fig.add_subplot(grid[1, j])
+        ax.imshow(frames[j])
+        ax.imshow(up[j], cmap="jet", alpha=0.5, vmin=0, vmax=1)
+        ax.axis("off")
+    ax = fig.add_subplot(grid[2, :])
+    ax.bar(np.arange(n), weights, color=["#d62728" if i in set(pick.tolist()) else "#9aa7b8" for i in range(n)])
+    ax.axhline(1.0, color="k", lw=0.8, ls=":", label="uniform")
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_xlabel("sampled frame (shown frames in red)")
+    ax.set_ylabel("temporal weight")
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    fig.suptitle(title or "where and when the model looked", fontsize=10)
+    return _save(fig, out_path)
+
+
+def box_gallery(items: Sequence[dict], out_path: str, title: str, columns: int = 4) -> str:
+    """Figs. 8/9: each item has ``image``, ``gt_boxes`` (M, 4), ``pred_box`` (4,) or None, ``iou``, ``caption``."""
+    rows = max(1, int(np.ceil(len(items) / columns)))
+    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.5 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, item in zip(axes.ravel(), items):
+        ax.imshow(item["image"])
+        for b in np.asarray(item["gt_boxes"]).reshape(-1, 4):
+            ax.add_patch(Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, ec=GT_COLOUR, lw=2))
+        if item.get("pred_box") is not None:
+            b = item["pred_box"]
+            ax.add_patch(Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, ec=PRED_COLOUR, lw=2))
+        ax.set_title(f"IoU {item['iou']:.2f}  {item.get('caption', '')}", fontsize=7)
+    fig.suptitle(f"{title}   (blue: ground truth, red: prediction)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out_path)
+
+
+def timeline(time_s: np.ndarray, curve01: np.ndarray, gt: Sequence[tuple[float, float, str]],
+             predicted: Sequence[tuple[float, float, str, float]], threshold: float, out_path: str,
+             title: str = "", duration_s: float | None = None) -> str:
+    """Fig. 10: normalised weight curve, ground-truth segments shaded, predictions drawn as bars."""
+    fig, ax = plt.subplots(figsize=(10, 2.8))
+    for i, (s, e, label) in enumerate(gt):
+        ambiguous = label == AMBIGUOUS
+        ax.axvspan(s, e, color="#bbbbbb" if ambiguous else "#9ecae1", alpha=0.6, lw=0,
+                   label=("ambiguous" if ambiguous else "ground truth") if i == 0 or ambiguous else None)
+    ax.plot(time_s, curve01, color="k", lw=1.3, label="normalised temporal weight")
+    ax.axhline(threshold, color="#7f7f7f", ls="--", lw=1, label=f"threshold {threshold:g}")
+    for i, (s, e, label, score) in enumerate(predicted):
+        ax.plot([s, e], [1.06, 1.06], color=PRED_COLOUR, lw=5, solid_capstyle="butt",
+                label="predicted segment" if i == 0 else None)
+        ax.text((s + e) / 2, 1.1, f"{label} {score:.2f}", ha="center", va="bottom", fontsize=6)
+    ax.set_ylim(-0.02, 1.25)
+    ax.set_xlim(0, duration_s if duration_s else (time_s[-1] if len(time_s) else 1))
+    ax.set_xlabel("time (s)")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, out_path)
+
+
+def pr_curves(ap_result, out_path: str, title: str = "") -> str:
+    """Precision-recall per threshold, pooled view: one panel per threshold, one thin line per class."""
+    k = len(ap_result.thresholds)
+    fig, axes = plt.subplots(1, k, figsize=(3.0 * k, 3.0), squeeze=False, sharey=True)
+    for j, ax in enumerate(axes[0]):
+        for c, (recall, precision) in enumerate(ap_result.curves[j]):
+            if len(recall) and ap_result.num_gt[c] > 0:
+                ax.plot(recall, precision, lw=0.9, alpha=0.8, label=ap_result.classes[c])
+        ax.set_title(f"IoU {ap_result.thresholds[j]:g}: mAP {100 * ap_result.mean_ap[j]:.1f}", fontsize=9)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("precision")
+    if len(ap_result.classes) <= 12:
+        axes[0][-1].legend(fontsize=6, loc="lower left", frameon=False)
+    fig.suptitle(title or f"precision-recall ({ap_result.protocol})", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out_path)
+
+
+def frame_ious(records: Sequence[AttentionRecord], gt: FrameBoxes, threshold: float = 0.5) -> list[dict]:
+    """For every annotated sampled frame: the top-1 class's box and its best IoU with a GT box."""
+    by_frame: dict[tuple[str, int], list[int]] = {}
+    for i, (v, f) in enumerate(zip(gt.video.tolist(), gt.frame_idx.tolist())):
+        by_frame.setdefault((v, f), []).append(i)
+    out = []
+    for rec in records:
+        if rec.masks is None:
+            continue
+        boxes, has_box, _ = masks_to_boxes(rec.masks, rec.frame_size, threshold)
+        label = rec.classes[int(np.argmax(rec.class_scores))]
+        for row, f in enumerate(rec.frame_idx.tolist()):
+            rows = by_frame.get((rec.video, f))
+            if not rows:
+                continue
+            gt_boxes = gt.boxes_xyxy[rows]
+            gt_label = gt.label[rows[0]]
+            iou = float(box_iou_one(boxes[row], gt_boxes).max()) if has_box[row] else 0.0
+            out.append(dict(record=rec, row=row, frame=f, gt_boxes=gt_boxes,
+                            pred_box=boxes[row] if has_box[row] else None, iou=iou,
+                            caption=f"{rec.video.split('/')[-1]} f{f} {label}"
+                                    + ("" if label == gt_label else f" (gt {gt_label})")))
+    return out
+
+
+def spatial_figures(records: Sequence[AttentionRecord], gt: FrameBoxes, detections: FrameBoxes, out_dir: str,
+                    videos_root: str | None = None, threshold: float = 0.5, ap_result=None,
+                    per_gallery: int = 12, strips: int = 4) -> list[str]:
+    """Attention strips, the failure / success galleries and PR curves for a spatial evaluation."""
+    os.makedirs(out_dir, exist_ok=True)
+    source = FrameSource(videos_root)
+    written = []
+    items = frame_ious(records, gt, threshold)
+    items.sort(key=lambda d: d["iou"])
+    zero = [d for d in items if d["iou"] == 0.0]
+    positive = [d for d in items if d["iou"] > 0.0]
+    for name, chosen, title in (("gallery_iou0.png", zero[:per_gallery], "IoU = 0: missed or no box"),
+                                ("gallery_worst.png", positive[:per_gallery], "worst frames with IoU > 0"),
+                                ("gallery_best.png", positive[::-1][:per_gallery], "best frames")):
+        if not chosen:
+            continue
+        for d in chosen:
+            d["image"] = source.frames(d["record"], np.array([d["frame"]]))[0]
+        written.append(box_gallery(chosen, os.path.join(out_dir, name), f"{title} ({len(chosen)} shown)"))
+    ranked = sorted(records, key=lambda r: -float(np.max(r.class_scores)))
+    for rec in ranked[:strips]:
+        if rec.masks is None:
+            continue
+        importance = rec.frame_importance if rec.frame_importance is not None else np.ones(rec.num_frames)
+        pick = strip_rows(rec.num_frames)
+        frames = source.frames(rec, rec.frame_idx[pick])
+        label = rec.classes[int(np.argmax(rec.class_scores))]
+        written.append(attention_strip(frames, rec.masks, importance, rec.frame_idx, pick,
+                                       os.path.join(out_dir, f"strip_{_safe_name(rec.video)}.png"),
+                                       title=f"{rec.video}: predicted {label}"))
+    if ap_result is not None and ap_result.curves is not None:
+        written.append(pr_curves(ap_result, os.path.join(out_dir, "pr_spatial.png"),
+                                 f"frame-AP precision-recall ({ap_result.protocol})"))
+    return written
+
+
+def temporal_figures(records: Sequence[AttentionRecord], gt: Segments, detections: Segments, out_dir: str,
+                     threshold: float = 0.5, ap_result=None, timelines: int = 6) -> list[str]:
+    """Timelines of the videos with the most and the least ground-truth coverage, and PR curves."""
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    with_weights = [r for r in records if r.frame_importance is not None]
+    gt_by_video: dict[str, list] = {}
+    for v, s, e, c in zip(gt.video.tolist(), gt.t_start_s.tolist(), gt.t_end_s.tolist(), gt.label.tolist()):
+        gt_by_video.setdefault(v, []).append((s, e, c))
+    det_by_video: dict[str, list] = {}
+    for v, s, e, c, sc in zip(detections.video.tolist(), detections.t_start_s.tolist(),
+                              detections.t_end_s.tolist(), detections.label.tolist(), detections.score.tolist()):
+        det_by_video.setdefault(v, []).append((s, e, c, sc))
+    for rec in with_weights[:timelines]:
+        curve = normalize_minmax(rec.frame_importance)
+        duration = float((rec.frame_idx[-1] + 1) / rec.fps)
+        written.append(timeline(rec.time_s, curve, gt_by_video.get(rec.video, []), det_by_video.get(rec.video, []),
+                                threshold, os.path.join(out_dir, f"timeline_{_safe_name(rec.video)}.png"),
+                                title=f"{rec.video}: when the model looked", duration_s=duration))
+    if ap_result is not None and ap_result.curves is not None:
+        written.append(pr_curves(ap_result, os.path.join(out_dir, "pr_temporal.png"),
+                                 f"temporal AP precision-recall ({ap_result.protocol})"))
+    return written
