@@ -64,10 +64,12 @@ def load_temporal_gt(path: str | os.PathLike, fmt: str = "auto", subset: str = "
     return activitynet.read_gt_json(path, subset)
 
 
-def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_index=None) -> Segments:
+def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_index=None,
+                             classes=None) -> Segments:
     """Detections from an ActivityNet results JSON or a THUMOS'14 ``video t_start t_end class_id score`` file.
 
     ``class_index`` (THUMOS'14 txt only): None = bundled list, a path, or a ``{id: name}`` mapping.
+    ``classes`` (JSON only): the allowed labels; another label is an error naming its key.
     """
     path = os.fspath(path)
     fmt = _check_fmt(fmt, DETECTION_FORMATS, path)
@@ -78,7 +80,7 @@ def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_i
     if fmt == "auto":
         fmt = "activitynet" if _looks_like_json(path) else "thumos14"
     if fmt == "activitynet":
-        return activitynet.read_results_json(path)
+        return activitynet.read_results_json(path, classes)
     return thumos14.read_detections_txt(path, class_index)
 
 

@@ -23,7 +23,10 @@ def _command_modules():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="locbench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="locbench",
+        description="Weakly supervised spatio-temporal action localization: train the attention model, "
+                    "localize, and evaluate with the official protocols.")
     parser.add_argument("--version", action="version", version=f"locbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for verb, module in _command_modules():

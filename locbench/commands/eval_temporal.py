@@ -61,7 +61,8 @@ def run(args) -> int:
     inputs = {"gt": args.gt}
     methods = []
     if mode == "detections":
-        dets = load_temporal_detections(args.detections, fmt=args.det_format, class_index=args.class_index)
+        dets = load_temporal_detections(args.detections, fmt=args.det_format, class_index=args.class_index,
+                                        classes=gt.classes)
         methods.append(ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets))
         inputs["detections"] = args.detections
     else:
