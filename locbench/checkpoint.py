@@ -33,6 +33,7 @@ class Checkpoint:
     train_state: dict | None
     metrics: dict | None
     path: str
+    data: dict | None = None  # what it was trained on: {"kind": "trimmed" | "untrimmed", ...}; None = not recorded
 
 
 def safe_torch_load(path: str, what: str):
@@ -68,11 +69,12 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state: dict | None = None,
-                    metrics: dict | None = None, include_backbone: bool | None = None) -> None:
+                    metrics: dict | None = None, include_backbone: bool | None = None, data: dict | None = None) -> None:
     """Write ``model`` (a VideoAttentionModel, possibly DDP-wrapped) atomically to ``path``.
 
     The backbone is embedded when it is trainable (small) or ``include_backbone`` is true; a frozen
-    ResNet is otherwise identified by ``config.backbone_weights_sha256`` only.
+    ResNet is otherwise identified by ``config.backbone_weights_sha256`` only. ``data`` (plain values)
+    records what the model was trained on, e.g. ``{"kind": "untrimmed"}``, for ``predict``.
     """
     model = _unwrap(model)
     obj = {"format": FORMAT, "version": VERSION, "config": model.config.to_dict(),
@@ -84,6 +86,8 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state
         obj["train_state"] = train_state
     if metrics is not None:
         obj["metrics"] = metrics
+    if data is not None:
+        obj["data"] = dict(data)
     with atomic_open(path, "wb") as f:
         torch.save(obj, f)
 
@@ -111,7 +115,10 @@ def load_checkpoint(path: str | os.PathLike, expect_classes=None, expect_config:
     config = ModelConfig.from_dict(obj.get("config"), p)
     head = _tensor_dict(obj.get("head"), p, "head")
     backbone = _tensor_dict(obj["backbone"], p, "backbone") if "backbone" in obj else None
-    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p)
+    data = obj.get("data")
+    if data is not None and not isinstance(data, dict):
+        raise InputError(p, "key 'data'", f"expected a dict, found {type(data).__name__}")
+    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p, data)
     if expect_classes is not None:
         check_classes(ckpt, expect_classes)
     if expect_config is not None:

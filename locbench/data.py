@@ -2,6 +2,8 @@
 
 Labels come only from the class of each video (its ``<Class>/`` folder, as in UCF101 and
 UCF101-24, or the video's label in ``pyannot.pkl`` for flat names); boxes and segments are never read.
+Untrimmed THUMOS'14-style data (a ``groundtruth/`` folder of ``<Class>_val.txt`` files) gives
+video-level labels: the classes whose file lists the video; the times in those files are never read.
 """
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ class LabelledVideo:
     name: str  # e.g. "Basketball/v_Basketball_g01_c01"
     path: str  # video file or frame folder
     label: int
+    labels: tuple[int, ...] = ()  # every class of a multi-label (untrimmed) video, sorted; () = (label,)
+
+    @property
+    def all_labels(self) -> tuple[int, ...]:
+        return self.labels or (self.label,)
 
 
 def read_class_list(path: str | os.PathLike) -> tuple[str, ...]:
@@ -175,6 +182,103 @@ def resolve_split(root: str | os.PathLike, classes: tuple[str, ...], train_list=
     return train, val
 
 
+# ------------------------------------------------------------------------------- untrimmed (THUMOS'14)
+
+#: subset name -> suffix of the THUMOS'14 per-class files (``<Class>_val.txt``, ``<Class>_test.txt``)
+SUBSET_SUFFIX = {"val": "val", "validation": "val", "test": "test"}
+
+
+def groundtruth_dir(root: str | os.PathLike, groundtruth: str | os.PathLike | None = None) -> str:
+    """Folder of the per-class ``<Class>_<subset>.txt`` files: ``groundtruth`` or ``<root>/groundtruth``."""
+    return os.fspath(groundtruth) if groundtruth is not None else os.path.join(os.fspath(root), "groundtruth")
+
+
+def is_untrimmed_layout(root: str | os.PathLike, groundtruth: str | os.PathLike | None = None) -> bool:
+    """True for a THUMOS'14-style root: its ground-truth folder holds ``*_val.txt`` files."""
+    gt = groundtruth_dir(root, groundtruth)
+    return os.path.isdir(gt) and any(f.endswith("_val.txt") for f in os.listdir(gt))
+
+
+def subset_suffix(subset: str) -> str:
+    """``val`` / ``validation`` -> ``val``, ``test`` -> ``test``; anything else is an InputError."""
+    if subset not in SUBSET_SUFFIX:
+        raise InputError(None, "arguments", f"unknown subset {subset!r}: choose val or test")
+    return SUBSET_SUFFIX[subset]
+
+
+def read_video_level_labels(gt_dir: str | os.PathLike, subset: str, classes: tuple[str, ...]
+                            ) -> dict[str, tuple[int, ...]]:
+    """Video -> sorted class indices: the classes whose ``<Class>_<subset>.txt`` lists the video.
+
+    Only the first column (the video) is used: segment times are never read, so training stays
+    weakly supervised. ``Ambiguous_<subset>.txt`` and files of classes not in ``classes`` are ignored.
+    """
+    gt = require_dir(gt_dir, "ground-truth directory")
+    suffix = subset_suffix(subset)
+    labels: dict[str, set[int]] = {}
+    for k, cls in enumerate(classes):
+        path = os.path.join(gt, f"{cls}_{suffix}.txt")
+        if not os.path.isfile(path):
+            raise InputError(path, None, f"no ground-truth file for class {cls!r} (one <Class>_{suffix}.txt per "
+                                         "class of the class list gives the video-level labels)")
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except UnicodeDecodeError as e:
+            raise InputError(path, None, f"not UTF-8 text ({e})") from None
+        for n, line in enumerate(lines, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 3:
+                raise InputError(path, f"line {n}", f"expected 'video t_start t_end', found {len(parts)} columns")
+            labels.setdefault(strip_video_ext(parts[0]), set()).add(k)
+    return {v: tuple(sorted(ks)) for v, ks in sorted(labels.items())}
+
+
+def resolve_untrimmed_split(root: str | os.PathLike, classes: tuple[str, ...], train_subset: str = "val",
+                            val_subset: str | None = "test", groundtruth=None, train_list=None, val_list=None
+                            ) -> tuple[list[LabelledVideo], list[LabelledVideo]]:
+    """Train and validation videos of a THUMOS'14-style root, with video-level (multi-)labels.
+
+    A subset's videos are those its per-class files list (for a listed class); a split list, if
+    given, keeps only its videos. Videos not found under the root are skipped with a warning.
+    """
+    from locbench.video import find_videos
+
+    r = os.fspath(root)
+    gt = groundtruth_dir(r, groundtruth)
+    vroot = video_root(r)
+    found = dict(find_videos(vroot))
+
+    def pick(subset, list_path):
+        labels = read_video_level_labels(gt, subset, classes)
+        names = list(labels)
+        if list_path:
+            wanted = read_video_list(list_path)
+            unlabelled = [n for n in wanted if n not in labels]
+            if unlabelled:
+                warnings.warn(f"{list_path}: {len(unlabelled)} videos have no class in {gt}/*_{subset_suffix(subset)}"
+                              f".txt, skipped (first: {unlabelled[0]!r})", stacklevel=3)
+            names = [n for n in wanted if n in labels]
+        missing = [n for n in names if n not in found]
+        if missing:
+            warnings.warn(f"{len(missing)} {subset} videos listed in {gt} are not under {vroot}, skipped "
+                          f"(first: {missing[0]!r})", stacklevel=3)
+        return [LabelledVideo(n, os.fspath(found[n]), labels[n][0], labels[n]) for n in names if n in found]
+
+    train = pick(train_subset, train_list)
+    val = pick(val_subset, val_list) if val_subset else []
+    overlap = set(v.name for v in train) & set(v.name for v in val)
+    if overlap:
+        raise InputError(gt, None, f"{len(overlap)} videos are in both the {train_subset} and the {val_subset} "
+                                   f"subset (first: {sorted(overlap)[0]!r})")
+    if not train:
+        raise InputError(gt, None, f"no training video: none of the videos listed in *_{subset_suffix(train_subset)}"
+                                   f".txt for the {len(classes)} classes was found under {vroot}")
+    return train, val
+
+
 # ------------------------------------------------------------------------------------------ sampling
 
 def segment_positions(num_frames: int, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -192,16 +296,95 @@ def segment_positions(num_frames: int, n: int, rng: np.random.Generator | None =
     return np.clip(np.floor(pos).astype(np.int64), 0, num_frames - 1)
 
 
-class _EpochDataset:
-    """Per-item randomness from (seed, epoch, index): independent of workers, ranks and resumes."""
+CLIP_SAMPLINGS = ("tsn", "window")
 
-    def __init__(self, items, num_frames: int, train: bool, seed: int):
+
+@dataclass(frozen=True)
+class ClipSampling:
+    """How a clip's n frames are chosen: ``tsn`` spreads them over the whole video (one per equal
+    part); ``window`` takes them from one contiguous window of ``clip_seconds`` (default n /
+    ``sample_fps``) of the video resampled at ``sample_fps``. Random while training, centred otherwise."""
+
+    mode: str = "tsn"
+    clip_seconds: float | None = None
+    sample_fps: float = 10.0
+
+    def __post_init__(self):
+        if self.mode not in CLIP_SAMPLINGS:
+            raise InputError(None, "--clip-sampling", f"unknown clip sampling {self.mode!r}; choose tsn or window")
+        if not self.sample_fps > 0:
+            raise InputError(None, "--sample-fps", f"must be positive, got {self.sample_fps}")
+        if self.clip_seconds is not None and not self.clip_seconds > 0:
+            raise InputError(None, "--clip-seconds", f"must be positive, got {self.clip_seconds}")
+
+    def seconds(self, n: int) -> float:
+        return float(self.clip_seconds) if self.clip_seconds is not None else n / float(self.sample_fps)
+
+
+def window_positions(times_s: np.ndarray, n: int, clip_s: float, rng: np.random.Generator | None = None) -> np.ndarray:
+    """n indices into candidate frames at increasing ``times_s``, from one window of ``clip_s`` seconds.
+
+    The window ``[t0, t0 + clip_s)`` starts uniformly at random (``rng``) or is centred (no ``rng``)
+    within ``[times_s[0], times_s[-1]]``; the whole range when it is shorter. Inside it, n frames as
+    :func:`segment_positions` (random per part with ``rng``, centres without).
+    """
+    times_s = np.asarray(times_s, np.float64)
+    if len(times_s) < 1:
+        raise ValueError("no candidate frame")
+    first, last = float(times_s[0]), float(times_s[-1])
+    slack = last - first - clip_s
+    if slack < 0:
+        lo, hi = 0, len(times_s)
+    else:
+        t0 = first + (rng.random() * slack if rng is not None else slack / 2)
+        lo = int(np.searchsorted(times_s, t0 - 1e-9, "left"))
+        hi = max(int(np.searchsorted(times_s, t0 + clip_s - 1e-9, "left")), lo + 1)
+    return lo + segment_positions(hi - lo, n, rng)
+
+
+def clip_positions(num_frames: int, fps: float, n: int, sampling: ClipSampling,
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+    """Source frames of one clip of a video of ``num_frames`` at ``fps`` (see :class:`ClipSampling`)."""
+    if sampling.mode == "tsn":
+        return segment_positions(num_frames, n, rng)
+    from locbench.video import resample_indices
+
+    cand = resample_indices(num_frames, fps, sampling.sample_fps)
+    if len(cand) == 0:
+        cand = np.zeros(1, np.int64)  # shorter than one sampling step: its first frame
+    return cand[window_positions(cand / float(fps), n, sampling.seconds(n), rng)]
+
+
+def soft_target(labels: tuple[int, ...], num_classes: int) -> np.ndarray:
+    """Probability vector spread uniformly over a video's classes (cross-entropy target)."""
+    t = np.zeros(num_classes, np.float32)
+    t[list(labels)] = 1.0 / len(labels)
+    return t
+
+
+class _EpochDataset:
+    """Per-item randomness from (seed, epoch, index): independent of workers, ranks and resumes.
+
+    With ``num_classes`` the target of an item is :func:`soft_target` of its classes (untrimmed,
+    possibly multi-label videos), else its class index.
+    """
+
+    def __init__(self, items, num_frames: int, train: bool, seed: int, sampling: ClipSampling | None = None,
+                 num_classes: int | None = None):
         self.items = list(items)
         self.num_frames = num_frames
         self.train = train
         self.seed = seed
         self.epoch = 0
+        self.sampling = sampling or ClipSampling()
+        self.num_classes = num_classes
 
+    def target(self, item: LabelledVideo):
+        if self.num_classes is None:
+            return item.label
+        import torch
+
+        return torch.from_numpy(soft_target(item.all_labels, self.num_classes))
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
@@ -215,8 +398,9 @@ class _EpochDataset:
 class VideoClipDataset(_EpochDataset):
     """Clips of ``num_frames`` uint8 RGB frames resized to ``input_size``^2: (n, S, S, 3), label, index."""
 
-    def __init__(self, items, num_frames: int, input_size: int, train: bool = True, seed: int = 0):
-        super().__init__(items, num_frames, train, seed)
+    def __init__(self, items, num_frames: int, input_size: int, train: bool = True, seed: int = 0,
+                 sampling: ClipSampling | None = None, num_classes: int | None = None):
+        super().__init__(items, num_frames, train, seed, sampling, num_classes)
         self.input_size = input_size
 
     def __getitem__(self, index: int):
@@ -228,21 +412,22 @@ class VideoClipDataset(_EpochDataset):
         item = self.items[index]
         try:
             with open_video(item.path, name=item.name) as src:
-                frames = src.read(segment_positions(src.num_frames, self.num_frames, self._rng(index)))
+                pick = clip_positions(src.num_frames, src.fps, self.num_frames, self.sampling, self._rng(index))
+                frames = src.read(pick)
         except (InputError, OSError, cv2.error) as e:
             raise ClipReadError(f"cannot read training video {item.name}: {e}") from None
         s = self.input_size
         if frames.shape[1:3] != (s, s):
             frames = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
-        return torch.from_numpy(np.ascontiguousarray(frames)), item.label, index
+        return torch.from_numpy(np.ascontiguousarray(frames)), self.target(item), index
 
 
 class FeatureClipDataset(_EpochDataset):
     """Clips of ``num_frames`` cached feature maps (n, C, h, w) float32, label, index."""
 
     def __init__(self, items, features_dir: str, num_frames: int, train: bool = True, seed: int = 0,
-                 expect: dict | None = None):
-        super().__init__(items, num_frames, train, seed)
+                 expect: dict | None = None, sampling: ClipSampling | None = None, num_classes: int | None = None):
+        super().__init__(items, num_frames, train, seed, sampling, num_classes)
         self.features_dir = features_dir
         self.expect = expect  # cache_provenance(): every file must come from the same backbone
 
@@ -260,9 +445,16 @@ class FeatureClipDataset(_EpochDataset):
             if got != want:
                 raise InputError(path, None, f"features from another backbone than {self.expect['source']}: "
                                              f"(backbone, sha256, input size, shape) {got} vs {want}")
-        pick = segment_positions(len(rec.frame_idx), self.num_frames, self._rng(index))
-        return torch.from_numpy(rec.features[pick].astype(np.float32)), item.label, index
+        rng = self._rng(index)
+        if self.sampling.mode == "tsn":
+            pick = segment_positions(len(rec.frame_idx), self.num_frames, rng)
+        else:  # a window in seconds over the cached frames
+            pick = window_positions(rec.frame_idx / rec.fps, self.num_frames, self.sampling.seconds(self.num_frames), rng)
+        return torch.from_numpy(rec.features[pick].astype(np.float32)), self.target(item), index
 
 
 __all__ = ["ClipReadError", "LabelledVideo", "read_class_list", "read_video_list", "strip_video_ext", "video_root",
-           "labelled_videos", "resolve_split", "segment_positions", "VideoClipDataset", "FeatureClipDataset"]
+           "labelled_videos", "resolve_split", "segment_positions", "VideoClipDataset", "FeatureClipDataset",
+           "SUBSET_SUFFIX", "groundtruth_dir", "is_untrimmed_layout", "subset_suffix", "read_video_level_labels",
+           "resolve_untrimmed_split", "CLIP_SAMPLINGS", "ClipSampling", "window_positions", "clip_positions",
+           "soft_target"]

@@ -1,7 +1,9 @@
 """Training of the attention model from class labels only (never boxes or segments).
 
 Two data modes: end-to-end on video frames (the small backbone, trained with the head), or on a
-feature cache of a frozen ResNet (``features=``). Runs alone or under ``torchrun`` (DDP; only rank
+feature cache of a frozen ResNet (``features=``). Two kinds of data: trimmed clips with one class per
+video (UCF101-24 layout), or untrimmed videos with video-level, possibly multiple, labels (THUMOS'14
+layout; soft cross-entropy targets). Runs alone or under ``torchrun`` (DDP; only rank
 0 writes). Each epoch appends to ``metrics.jsonl`` and writes ``last.pt`` (and ``best.pt`` when the
 validation accuracy, or without validation the training loss, improves), all atomically;
 ``resume=True`` continues exactly from ``last.pt``.
@@ -42,6 +44,13 @@ class TrainConfig:
     features: str | None = None  # feature cache dir: train the head on a frozen backbone's features
     train_list: str | None = None
     val_list: str | None = None
+    # untrimmed (THUMOS'14 layout): on when the ground-truth folder has *_val.txt files or a subset is given
+    train_subset: str | None = None  # default "val" (THUMOS'14 trains on its validation videos)
+    val_subset: str | None = None  # default "test"; "none" = no validation
+    groundtruth: str | None = None  # folder of <Class>_<subset>.txt; default <data>/groundtruth
+    clip_sampling: str = "tsn"  # "tsn": n frames over the whole video; "window": one contiguous window
+    clip_seconds: float | None = None  # window length (default n / sample_fps)
+    sample_fps: float = 10.0  # frame rate of the window's candidate frames
     epochs: int = 30
     batch_size: int = 8
     lr: float = 1e-3
@@ -138,10 +147,27 @@ def _run_dir_check(cfg: TrainConfig) -> str | None:
     return None
 
 
-def _build_data(cfg: TrainConfig, classes):
-    from locbench.data import resolve_split
+def data_kind(cfg: TrainConfig) -> str:
+    """``untrimmed`` when a subset is given or the root has a THUMOS'14-style ground-truth folder."""
+    from locbench.data import is_untrimmed_layout
 
-    train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
+    if cfg.train_subset or cfg.val_subset:
+        return "untrimmed"
+    if cfg.groundtruth is not None and not os.path.isdir(cfg.groundtruth):
+        raise InputError(cfg.groundtruth, None, "ground-truth directory does not exist")
+    return "untrimmed" if is_untrimmed_layout(cfg.data, cfg.groundtruth) else "trimmed"
+
+
+def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
+    from locbench.data import resolve_split, resolve_untrimmed_split
+
+    if kind == "untrimmed":
+        val_subset = cfg.val_subset or "test"
+        train_items, val_items = resolve_untrimmed_split(
+            cfg.data, classes, cfg.train_subset or "val", None if val_subset == "none" else val_subset,
+            cfg.groundtruth, cfg.train_list, cfg.val_list)
+    else:
+        train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
     prov = None
     if cfg.features:
         from locbench.features import cache_provenance, feature_path
@@ -161,15 +187,19 @@ def _build_data(cfg: TrainConfig, classes):
     return train_items, val_items, prov
 
 
-def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist):
+def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "trimmed"):
     from torch.utils.data import DataLoader, DistributedSampler, Subset
 
-    from locbench.data import FeatureClipDataset, VideoClipDataset
+    from locbench.data import ClipSampling, FeatureClipDataset, VideoClipDataset
+
+    sampling = ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)
+    soft = mcfg.num_classes if kind == "untrimmed" else None  # multi-label videos: soft targets
 
     def dataset(items, train):
         if cfg.features:
-            return FeatureClipDataset(items, cfg.features, mcfg.num_frames, train, cfg.seed, expect=prov)
-        return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed)
+            return FeatureClipDataset(items, cfg.features, mcfg.num_frames, train, cfg.seed, expect=prov,
+                                      sampling=sampling, num_classes=soft)
+        return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed, sampling, soft)
 
     train_ds = dataset(train_items, True)
     sampler = DistributedSampler(train_ds, num_replicas=dist.world_size, rank=dist.rank, shuffle=True,
@@ -193,6 +223,20 @@ def _autocast(cfg, dist):
     return contextlib.nullcontext()
 
 
+def _targets(y, device) -> torch.Tensor:
+    """Class indices (B,) int64, or soft targets (B, C) float32 of multi-label videos."""
+    y = torch.as_tensor(y)
+    return (y.float() if y.is_floating_point() else y.long()).to(device, non_blocking=True)
+
+
+def top1_hits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Clips whose top-1 class is their class (or, with soft targets, any of their classes)."""
+    pred = logits.argmax(1)
+    if y.ndim == 2:
+        return (y.gather(1, pred[:, None]).squeeze(1) > 0).sum()
+    return (pred == y).sum()
+
+
 def _train_epoch(model, loader, optimizer, cfg, weights, spatial, dist, epoch) -> dict:
     from tqdm import tqdm
 
@@ -202,7 +246,7 @@ def _train_epoch(model, loader, optimizer, cfg, weights, spatial, dist, epoch) -
                disable=not (cfg.progress and dist.is_main))
     for x, y, _ in bar:
         x = x.to(dist.device, non_blocking=True)
-        y = torch.as_tensor(y, dtype=torch.int64).to(dist.device, non_blocking=True)
+        y = _targets(y, dist.device)
         with _autocast(cfg, dist):
             out = model(x)
         losses = attention_losses(out, y, weights, spatial=spatial)
@@ -217,7 +261,7 @@ def _train_epoch(model, loader, optimizer, cfg, weights, spatial, dist, epoch) -
         with torch.no_grad():
             terms = torch.stack([losses[k].detach().float() for k in LOSS_TERMS]).double().cpu()
             sums[:len(LOSS_TERMS)] += terms * b
-            sums[-2] += (out.logits.detach().argmax(1) == y).sum().item()
+            sums[-2] += top1_hits(out.logits.detach(), y).item()
             sums[-1] += b
         bar.set_postfix(loss=f"{terms[-1].item():.3f}")
     return _finish(sums, "train")
@@ -242,11 +286,11 @@ def evaluate(model, loader, cfg, dist) -> dict:
     sums = torch.zeros(3, dtype=torch.float64)
     for x, y, _ in loader:
         x = x.to(dist.device, non_blocking=True)
-        y = torch.as_tensor(y, dtype=torch.int64).to(dist.device)
+        y = _targets(y, dist.device)
         with _autocast(cfg, dist):
             out = model(x)
         sums[0] += float(cross_entropy(out.logits, y, reduction="none").sum())
-        sums[1] += float((out.logits.argmax(1) == y).sum())
+        sums[1] += float(top1_hits(out.logits, y))
         sums[2] += len(y)
     return _finish(sums, "val")
 
@@ -284,7 +328,13 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if cfg.features and cfg.backbone_weights:
         raise InputError(None, "arguments", "--backbone-weights is for end-to-end runs; with --features the cache "
                                             "records which weights made it")
-    train_items, val_items, prov = _build_data(cfg, classes)
+    from locbench.data import ClipSampling
+
+    ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
+    kind = data_kind(cfg)
+    train_items, val_items, prov = _build_data(cfg, classes, kind)
+    data_info = {"kind": kind, "clip_sampling": cfg.clip_sampling, "clip_seconds": cfg.clip_seconds,
+                 "sample_fps": float(cfg.sample_fps)}
     cfg = dataclasses.replace(cfg, backbone=cfg.backbone or (prov["backbone"] if prov else "small"))
 
     torch.manual_seed(cfg.seed)  # same initial weights on every rank (DDP also broadcasts rank 0's)
@@ -311,6 +361,9 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         st = ckpt.train_state
         if not isinstance(st, dict) or not {"epoch", "optimizer", "rng"} <= set(st):
             raise InputError(resume_path, "key 'train_state'", "no training state to resume from (a best.pt or export?)")
+        if ckpt.data is not None and ckpt.data.get("kind", kind) != kind:
+            raise InputError(resume_path, "key 'data.kind'", f"the run was trained on {ckpt.data.get('kind')} videos, "
+                                                             f"but --data {cfg.data} is {kind}")
         _load_into(model.head, {k: v.to(dist.device) for k, v in ckpt.head.items()}, resume_path, "head")
         if ckpt.backbone is not None and model.backbone is not None:
             _load_into(model.backbone.trunk, ckpt.backbone, resume_path, "backbone")
@@ -333,14 +386,16 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         from torch.nn.parallel import DistributedDataParallel
 
         ddp = DistributedDataParallel(model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None)
-    train_ds, sampler, train_dl, val_dl = _make_loaders(cfg, mcfg, train_items, val_items, prov, dist)
+    train_ds, sampler, train_dl, val_dl = _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind)
 
     if dist.is_main:
         os.makedirs(cfg.out, exist_ok=True)
         run_info = {"train": dataclasses.asdict(cfg), "model": mcfg.to_dict(), "world_size": dist.world_size,
-                    "train_videos": len(train_items), "val_videos": len(val_items)}
+                    "train_videos": len(train_items), "val_videos": len(val_items), "data": data_info}
         atomic_write_text(os.path.join(cfg.out, "config.json"), json.dumps(run_info, indent=2, sort_keys=True) + "\n")
-    _log(f"training {len(train_items)} videos, validating {len(val_items)}, {len(classes)} classes, "
+    multi = sum(len(v.all_labels) > 1 for v in train_items)
+    _log(f"training {len(train_items)} {kind} videos ({multi} multi-label, clips: {cfg.clip_sampling}), "
+         f"validating {len(val_items)}, {len(classes)} classes, "
          f"{'features of ' + mcfg.backbone if prov else mcfg.backbone + ' backbone end-to-end'}, "
          f"device {dist.device}, {dist.world_size} process(es)", dist)
 
@@ -371,9 +426,9 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
             state = {"epoch": epoch + 1, "optimizer": optimizer.state_dict(),
                      "scheduler": {"name": "cosine", "lr": cfg.lr, "epochs": cfg.epochs},
                      "rng": rngs, "best": best, "best_epoch": best_epoch, "history": history}
-            save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics)
+            save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics, data=data_info)
             if improved:
-                save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics)
+                save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics, data=data_info)
             _write_jsonl(os.path.join(cfg.out, "metrics.jsonl"), history)
         D.barrier()
         _log(_epoch_line(metrics), dist)
@@ -390,4 +445,4 @@ def _epoch_line(m: dict) -> str:
     return "  ".join(parts)
 
 
-__all__ = ["TrainConfig", "TrainResult", "model_config", "cosine_lr", "train", "evaluate"]
+__all__ = ["TrainConfig", "TrainResult", "model_config", "cosine_lr", "train", "evaluate", "data_kind", "top1_hits"]

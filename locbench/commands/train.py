@@ -2,11 +2,16 @@
 
 Examples:
   locbench train --data synth/ --classes synth/classes.txt --out run/            # small backbone, CPU
+  locbench train --data synth/thumos14 --classes synth/thumos14/classes.txt      # untrimmed, video-level labels
   locbench extract-features --data UCF101-24/ --backbone resnet50 --backbone-weights r50.pth --out feats/
   locbench train --data UCF101-24/ --classes classes.txt --backbone resnet50 --features feats/ --out run/
   torchrun --nproc_per_node 4 -m locbench train ...                                  # DistributedDataParallel
 
 The run directory gets config.json, metrics.jsonl, last.pt (resumable with --resume) and best.pt.
+
+Untrimmed data (THUMOS'14 layout: --data holds groundtruth/<Class>_val.txt, or --train-subset /
+--val-subset given) trains on video-level labels only: a video's classes are those whose per-class
+file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on val, validates on test.
 """
 from __future__ import annotations
 
@@ -33,6 +38,19 @@ def add_arguments(p) -> None:
     g.add_argument("--train-list", metavar="FILE", help="training videos (default: trainlist[01].txt in --data, "
                                                         "else all videos not in the validation list)")
     g.add_argument("--val-list", metavar="FILE", help="validation videos (default: testlist[01].txt in --data if present)")
+    u = p.add_argument_group("untrimmed videos (THUMOS'14 layout)")
+    u.add_argument("--train-subset", choices=("val", "validation", "test"),
+                   help="subset whose <Class>_<subset>.txt files give the training videos and their labels "
+                        "(default val when --data has groundtruth/*_val.txt)")
+    u.add_argument("--val-subset", choices=("val", "validation", "test", "none"),
+                   help="validation subset (default test; none = no validation)")
+    u.add_argument("--groundtruth", metavar="DIR", help="folder of the per-class files (default <data>/groundtruth)")
+    u.add_argument("--clip-sampling", choices=("tsn", "window"), default="tsn",
+                   help="tsn (default): n frames spread over the whole video, one random frame per equal part "
+                        "(centres when validating); window: n frames from one random contiguous window of "
+                        "--clip-seconds at --sample-fps (centred when validating), for long videos")
+    u.add_argument("--clip-seconds", type=float, help="window length in seconds (default n / --sample-fps)")
+    u.add_argument("--sample-fps", type=float, default=10.0, help="frame rate of the window's frames (default 10)")
     g.add_argument("--features", metavar="DIR", help="train on this feature cache (locbench extract-features) "
                                                      "instead of video frames")
     g.add_argument("--workers", type=int, default=0, help="data-loading worker processes (default 0)")

@@ -49,8 +49,12 @@ class AttentionHead(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(hid, config.num_classes)
 
-    def forward(self, features: torch.Tensor) -> AttentionOutput:
-        """``features`` (B, n, C, h, w) -> :class:`AttentionOutput`."""
+    def forward(self, features: torch.Tensor, pool_frames: int | None = None) -> AttentionOutput:
+        """``features`` (B, n, C, h, w) -> :class:`AttentionOutput`.
+
+        ``pool_frames``: the n of the ``inv_n`` factor 1/n (default: the frames given). Prediction on
+        windows longer than the training clips passes the training n, so Y_t keeps its training scale.
+        """
         if features.ndim != 5:
             raise ValueError(f"features must be (B, n, C, h, w), got {tuple(features.shape)}")
         b, n, c, h, w = features.shape
@@ -60,7 +64,7 @@ class AttentionHead(nn.Module):
         hidden = torch.tanh(self.init_h(mean_masked))
         cell = self.init_c(mean_masked)
         frames_proj = self.temporal.project_frames(masked)
-        scale = 1.0 / n if self.config.pool == "inv_n" else 1.0
+        scale = 1.0 / (pool_frames or n) if self.config.pool == "inv_n" else 1.0
         hidden_sum = torch.zeros_like(hidden)
         weights = []
         for _ in range(self.config.num_steps):
