@@ -38,6 +38,8 @@ def add_model_arguments(p: argparse.ArgumentParser, kind: str) -> None:
     g.add_argument("--plots", metavar="DIR", help="also draw the attention / failure figures here")
     g.add_argument("--device", default="auto", help="for --checkpoint: auto, cpu or cuda")
     g.add_argument("--batch-size", type=int, default=8, help="for --checkpoint: clips per forward pass")
+    g.add_argument("--overwrite", action="store_true",
+                   help="for --checkpoint: redo <out>/attention even if it holds another model's files")
 
 
 def model_input_mode(args, detections_attr: str = "detections") -> str:
@@ -51,15 +53,17 @@ def model_input_mode(args, detections_attr: str = "detections") -> str:
     return given[0]
 
 
-def load_model_records(args, kind: str):
-    """Attention records from --attention, or from running predict with --checkpoint on --videos."""
+def load_model_records(args, kind: str, videos=None):
+    """Attention records from --attention, or from running predict with --checkpoint on --videos
+    (only the evaluated ``videos`` when given)."""
     from locbench.attention import load_attention_dir
     if args.attention:
         return load_attention_dir(args.attention), args.attention
     from locbench.predict import predict_videos
     out = os.path.join(args.out or ".", "attention")
     predict_videos(args.checkpoint, args.videos, out, device=args.device, batch_size=args.batch_size,
-                   untrimmed=(kind == "temporal"))
+                   untrimmed=(kind == "temporal"), overwrite=args.overwrite,
+                   names=None if videos is None else list(videos))
     return load_attention_dir(out), out
 
 

@@ -79,7 +79,7 @@ def run(args) -> int:
     else:
         from locbench.baselines import spatial_baselines
         from locbench.localize import boxes_from_attention
-        records, source = load_model_records(args, "spatial")
+        records, source = load_model_records(args, "spatial", videos)
         ev.check_classes(records, dataset.classes, source)
         if args.frames == "sampled":
             gt = restrict_to_frames(gt, {r.video: r.frame_idx for r in records})

@@ -27,8 +27,9 @@ def add_arguments(p):
     p.add_argument("--subset", default="test", help="ground-truth subset (default test)")
     p.add_argument("--gt-format", default="auto", choices=("auto", "thumos-txt", "activitynet-json"))
     p.add_argument("--det-format", default="auto", choices=("auto", "thumos-txt", "activitynet-json"))
-    p.add_argument("--class-index", metavar="TXT", help="class ids of THUMOS txt detections "
-                                                        "(default: the official class_index_detection.txt)")
+    p.add_argument("--class-index", metavar="TXT", help="class ids and names of THUMOS-format files (ground-truth "
+                                                        "folder, txt detections); default: the official "
+                                                        "class_index_detection.txt")
     p.add_argument("--unknown-videos", choices=("error", "fp", "drop"), default="error",
                    help="detections in videos absent from the ground truth: stop with an error (default), "
                         "count them as false positives (what the official tools do), or drop them")
@@ -56,7 +57,7 @@ def run(args) -> int:
     tious = ev.parse_thresholds(args.tiou, "--tiou")
     protocols = _protocols(args.protocol)
     mode = model_input_mode(args)
-    gt = load_temporal_gt(args.gt, fmt=args.gt_format, subset=args.subset)
+    gt = load_temporal_gt(args.gt, fmt=args.gt_format, subset=args.subset, class_index=args.class_index)
     gt_labels = ev.video_labels_from_segments(gt)
     inputs = {"gt": args.gt}
     methods = []
@@ -68,7 +69,7 @@ def run(args) -> int:
     else:
         from locbench.baselines import uniform_temporal
         from locbench.localize import segments_from_attention
-        records, source = load_model_records(args, "temporal")
+        records, source = load_model_records(args, "temporal", gt.videos)
         ev.check_classes(records, gt.classes, source)
         rules = dict(threshold=args.weight_threshold, labels=args.labels, k=args.topk, score=args.score,
                      gt_labels=gt_labels)

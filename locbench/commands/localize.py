@@ -25,7 +25,7 @@ def add_arguments(p):
     p.add_argument("--weight-threshold", type=float, default=0.5)
     p.add_argument("--box-score", choices=("cls*mask", "cls", "mask"), default="cls*mask")
     p.add_argument("--segment-score", choices=("cls*attn", "cls", "attn"), default="cls*attn")
-    p.add_argument("--class-index", metavar="TXT", help="class ids for THUMOS txt output (default: official ids)")
+    p.add_argument("--class-index", metavar="TXT", help="class ids of THUMOS-format files: txt output, ground-truth folder (default: official ids)")
 
 
 def run(args) -> int:
@@ -53,7 +53,7 @@ def run(args) -> int:
         gt_labels = None
         if args.labels == "gt":
             from annotations.temporal_io import load_temporal_gt
-            gt_labels = ev.video_labels_from_segments(load_temporal_gt(args.gt))
+            gt_labels = ev.video_labels_from_segments(load_temporal_gt(args.gt, class_index=args.class_index))
         segs = segments_from_attention(records, args.weight_threshold, args.labels, args.topk, args.segment_score,
                                        gt_labels)
         if args.segments.lower().endswith(".json"):

@@ -17,6 +17,8 @@ def add_arguments(p):
                    help="spatial GT (pyannot.pkl, .mat, COCO) or temporal GT (per-class txt dir, JSON)")
     p.add_argument("--split", metavar="TXT", help="spatial: video list (e.g. testlist01.txt)")
     p.add_argument("--subset", default="test", help="temporal: ground-truth subset (default test)")
+    p.add_argument("--class-index", metavar="TXT", help="temporal: class ids and names of a THUMOS-format "
+                                                        "ground-truth folder (default: the official ones)")
     p.add_argument("--kind", choices=("auto", "spatial", "temporal"), default="auto",
                    help="which figures (default: from the ground truth's format)")
     p.add_argument("--videos", metavar="DIR", help="video root, to draw real frames (grey canvases otherwise)")
@@ -61,7 +63,7 @@ def run(args) -> int:
         from annotations.temporal_io import load_temporal_gt
         from evaluators.temporal import temporal_map
         from locbench.localize import segments_from_attention
-        gt = load_temporal_gt(args.gt, subset=args.subset)
+        gt = load_temporal_gt(args.gt, subset=args.subset, class_index=args.class_index)
         dets = segments_from_attention(records, threshold=args.weight_threshold)
         tious = ev.parse_thresholds(args.iou or "0.1,0.2,0.3,0.4,0.5", "--iou")
         ap = temporal_map(gt, dets, tious, unknown_videos="drop", return_curves=True)
