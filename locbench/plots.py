@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from annotations.atomic import atomic_open  # noqa: E402
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments  # noqa: E402
@@ -94,13 +95,17 @@ def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarra
         ax.axis("off")
         ax = fig.add_subplot(grid[1, j])
         ax.imshow(frames[j])
-        ax.imshow(up[j], cmap="jet", alpha=0.5, vmin=0, vmax=1)
+        heat = ax.imshow(up[j], cmap="jet", alpha=0.5, vmin=0, vmax=1)
         ax.axis("off")
+    fig.colorbar(heat, ax=fig.axes[1:2 * k:2], fraction=0.02, pad=0.01, label="mask")
     ax = fig.add_subplot(grid[2, :])
-    ax.bar(np.arange(n), weights, color=["#d62728" if i in set(pick.tolist()) else "#9aa7b8" for i in range(n)])
+    shown = set(pick.tolist())
+    ax.bar(frame_idx, weights, width=0.8 * float(np.min(np.diff(frame_idx))) if n > 1 else 0.8,
+           color=["#d62728" if i in shown else "#9aa7b8" for i in range(n)])
     ax.axhline(1.0, color="k", lw=0.8, ls=":", label="uniform")
-    ax.set_xlim(-0.5, n - 0.5)
-    ax.set_xlabel("sampled frame (shown frames in red)")
+    ax.set_xlim(frame_idx[0] - 0.5, frame_idx[-1] + 0.5)
+    ax.set_xlabel("frame (the frames shown above in red)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("temporal weight")
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     fig.suptitle(title or "where and when the model looked", fontsize=10)
@@ -120,7 +125,7 @@ def box_gallery(items: Sequence[dict], out_path: str, title: str, columns: int =
         if item.get("pred_box") is not None:
             b = item["pred_box"]
             ax.add_patch(Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, ec=PRED_COLOUR, lw=2))
-        ax.set_title(f"IoU {item['iou']:.2f}  {item.get('caption', '')}", fontsize=7)
+        ax.set_title(f"IoU {item['iou']:.2f}\n{item.get('caption', '')}", fontsize=7)
     fig.suptitle(f"{title}   (blue: ground truth, red: prediction)", fontsize=10)
     fig.tight_layout()
     return _save(fig, out_path)
@@ -135,6 +140,7 @@ def timeline(time_s: np.ndarray, curve01: np.ndarray, gt: Sequence[tuple[float, 
         ambiguous = label == AMBIGUOUS
         ax.axvspan(s, e, color="#bbbbbb" if ambiguous else "#9ecae1", alpha=0.6, lw=0,
                    label=("ambiguous" if ambiguous else "ground truth") if i == 0 or ambiguous else None)
+        ax.text((s + e) / 2, 0.02, label, ha="center", va="bottom", fontsize=6, color="#08306b")
     ax.plot(time_s, curve01, color="k", lw=1.3, label="normalised temporal weight")
     ax.axhline(threshold, color="#7f7f7f", ls="--", lw=1, label=f"threshold {threshold:g}")
     for i, (s, e, label, score) in enumerate(predicted):
@@ -193,9 +199,25 @@ def frame_ious(records: Sequence[AttentionRecord], gt: FrameBoxes, threshold: fl
             iou = float(box_iou_one(boxes[row], gt_boxes).max()) if has_box[row] else 0.0
             out.append(dict(record=rec, row=row, frame=f, gt_boxes=gt_boxes,
                             pred_box=boxes[row] if has_box[row] else None, iou=iou,
-                            caption=f"{rec.video.split('/')[-1]} f{f} {label}"
-                                    + ("" if label == gt_label else f" (gt {gt_label})")))
+                            caption=f"{rec.video.split('/')[-1]} frame {f}\npred {label}"
+                                    + ("" if label == gt_label else f" (gt {gt_label})")
+                                    + ("" if has_box[row] else ", no box")))
     return out
+
+
+def spread_over_videos(items: Sequence[dict], count: int, per_video: int = 2) -> list[dict]:
+    """The first ``count`` items in order, at most ``per_video`` from one video, so a gallery shows
+    many videos rather than one video's neighbouring frames."""
+    taken: dict[str, int] = {}
+    chosen = []
+    for d in items:
+        video = d["record"].video
+        if taken.get(video, 0) < per_video:
+            taken[video] = taken.get(video, 0) + 1
+            chosen.append(d)
+            if len(chosen) == count:
+                break
+    return chosen
 
 
 def spatial_figures(records: Sequence[AttentionRecord], gt: FrameBoxes, detections: FrameBoxes, out_dir: str,
@@ -209,14 +231,16 @@ def spatial_figures(records: Sequence[AttentionRecord], gt: FrameBoxes, detectio
     items.sort(key=lambda d: d["iou"])
     zero = [d for d in items if d["iou"] == 0.0]
     positive = [d for d in items if d["iou"] > 0.0]
-    for name, chosen, title in (("gallery_iou0.png", zero[:per_gallery], "IoU = 0: missed or no box"),
-                                ("gallery_worst.png", positive[:per_gallery], "worst frames with IoU > 0"),
-                                ("gallery_best.png", positive[::-1][:per_gallery], "best frames")):
+    for name, chosen, title in (("gallery_iou0.png", spread_over_videos(zero, per_gallery),
+                                 f"IoU = 0: missed or no box ({len(zero)} of {len(items)} frames)"),
+                                ("gallery_worst.png", spread_over_videos(positive, per_gallery),
+                                 "worst frames with IoU > 0"),
+                                ("gallery_best.png", spread_over_videos(positive[::-1], per_gallery), "best frames")):
         if not chosen:
             continue
         for d in chosen:
             d["image"] = source.frames(d["record"], np.array([d["frame"]]))[0]
-        written.append(box_gallery(chosen, os.path.join(out_dir, name), f"{title} ({len(chosen)} shown)"))
+        written.append(box_gallery(chosen, os.path.join(out_dir, name), f"{title}, {len(chosen)} shown"))
     ranked = sorted(records, key=lambda r: -float(np.max(r.class_scores)))
     for rec in ranked[:strips]:
         if rec.masks is None:

@@ -36,10 +36,7 @@ class Table:
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     first_column: str = "Method"
-
-    @property
-    def has_accuracy(self) -> bool:
-        return any(r.accuracy is not None for r in self.rows)
+    accuracy_column: bool = True  # the main table always shows it (empty without class scores)
 
 
 def _fmt_threshold(t: float) -> str:
@@ -54,7 +51,7 @@ def _fmt_pct(v: float | None, digits: int) -> str:
 
 def _header(table: Table) -> list[str]:
     cols = [table.first_column, "Metric"] + [f"{table.threshold_name} {_fmt_threshold(t)}" for t in table.thresholds]
-    return cols + ["Cls. acc."]
+    return cols + (["Cls. acc."] if table.accuracy_column else [])
 
 
 def _cells(table: Table, digits: int) -> list[list[str]]:
@@ -62,7 +59,8 @@ def _cells(table: Table, digits: int) -> list[list[str]]:
     for r in table.rows:
         name = "" if r.method == previous else r.method
         previous = r.method
-        out.append([name, r.metric] + [_fmt_pct(v, digits) for v in r.values] + [_fmt_pct(r.accuracy, digits)])
+        acc = [_fmt_pct(r.accuracy, digits)] if table.accuracy_column else []
+        out.append([name, r.metric] + [_fmt_pct(v, digits) for v in r.values] + acc)
     return out
 
 
@@ -81,10 +79,12 @@ def to_csv(table: Table, digits: int = 4) -> str:
     """Machine-readable: fractions (not percent), every row labelled, accuracy blank when unknown."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([table.first_column.lower(), "metric"] + [_fmt_threshold(t) for t in table.thresholds] + ["accuracy"])
+    acc_header = ["accuracy"] if table.accuracy_column else []
+    w.writerow([table.first_column.lower(), "metric"] + [_fmt_threshold(t) for t in table.thresholds] + acc_header)
     for r in table.rows:
         vals = ["" if math.isnan(v) else f"{v:.{digits + 2}f}" for v in r.values]
-        w.writerow([r.method, r.metric] + vals + ["" if r.accuracy is None else f"{r.accuracy:.{digits + 2}f}"])
+        acc = ["" if r.accuracy is None else f"{r.accuracy:.{digits + 2}f}"] if table.accuracy_column else []
+        w.writerow([r.method, r.metric] + vals + acc)
     return buf.getvalue()
 
 
@@ -118,9 +118,10 @@ def to_latex(table: Table, digits: int = 1) -> str:
         for j, v in enumerate(r.values):
             if not math.isnan(v):
                 best[(r.metric, j)] = max(best.get((r.metric, j), -1.0), v)
-    lines = [r"\begin{tabular}{ll" + "c" * k + "c}", r"\toprule",
+    acc_col = table.accuracy_column
+    lines = [r"\begin{tabular}{ll" + "c" * k + ("c" if acc_col else "") + "}", r"\toprule",
              f"{table.first_column} & Metric & " + " & ".join(_fmt_threshold(t) for t in table.thresholds)
-             + r" & Cls.\ acc. \\", r"\midrule"]
+             + (r" & Cls.\ acc." if acc_col else "") + r" \\", r"\midrule"]
     previous = None
     for r in table.rows:
         cells = []
@@ -132,7 +133,8 @@ def to_latex(table: Table, digits: int = 1) -> str:
             cells.append(s)
         name = "" if r.method == previous else _latex_escape(r.method)
         previous = r.method
-        lines.append(f"{name} & {_latex_escape(r.metric)} & " + " & ".join(cells) + f" & {_fmt_pct(r.accuracy, digits)} \\\\")
+        acc = f" & {_fmt_pct(r.accuracy, digits)}" if acc_col else ""
+        lines.append(f"{name} & {_latex_escape(r.metric)} & " + " & ".join(cells) + acc + " \\\\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
@@ -163,4 +165,5 @@ def per_class_table(title: str, threshold_name: str, thresholds, classes, ap: np
     valid = np.asarray(num_gt) > 0
     mean = np.mean(ap[valid], axis=0) if valid.any() else np.full(len(thresholds), np.nan)
     rows.append(Row("mean", "mAP", tuple(float(v) for v in mean)))
-    return Table(title, threshold_name, tuple(float(t) for t in thresholds), tuple(rows), first_column="Class")
+    return Table(title, threshold_name, tuple(float(t) for t in thresholds), tuple(rows), first_column="Class",
+                 accuracy_column=False)

@@ -42,3 +42,10 @@ def test_per_class_table_mean_excludes_classes_without_gt():
                         np.array([3, 0, 1]))
     assert [r.method for r in t.rows] == ["a", "c", "mean"]
     assert abs(t.rows[-1].values[0] - 0.3) < 1e-12
+
+
+def test_per_class_table_has_no_accuracy_column_in_any_format():
+    t = per_class_table("x", "IoU", [0.5], ("a",), np.array([[0.2]]), np.array([3]))
+    assert "Cls. acc." not in render(t, "md")
+    assert render(t, "csv").splitlines()[0] == "class,metric,0.5"
+    assert r"acc." not in render(t, "latex")
