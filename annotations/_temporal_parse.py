@@ -2,21 +2,8 @@
 from __future__ import annotations
 
 import math
-import os
 
-from annotations.errors import InputError, require_file
-
-
-def read_text(path: str | os.PathLike, what: str = "file") -> str:
-    """The whole file as text (UTF-8, BOM tolerated), or an InputError naming the file."""
-    p = require_file(path, what)
-    try:
-        with open(p, encoding="utf-8-sig") as f:
-            return f.read()
-    except UnicodeDecodeError as e:
-        raise InputError(p, None, f"not a UTF-8 text file ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise InputError(p, None, f"cannot read: {e.strerror or e}") from None
+from annotations.errors import InputError
 
 
 def parse_float(token, path, where: str, what: str) -> float:

@@ -12,7 +12,8 @@ import os
 
 import numpy as np
 
-from annotations._temporal_parse import parse_interval, parse_score, read_text
+from annotations._temporal_parse import parse_interval, parse_score
+from annotations.textfiles import read_text
 from annotations.atomic import atomic_write_text
 from annotations.errors import InputError
 from annotations.types import Segments

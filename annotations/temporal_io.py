@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from annotations import activitynet, thumos14
-from annotations._temporal_parse import read_text
+from annotations.textfiles import read_text
 from annotations.errors import InputError
 from annotations.types import Segments
 

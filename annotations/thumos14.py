@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from annotations._temporal_parse import parse_float, parse_interval, parse_score, read_text
+from annotations._temporal_parse import parse_float, parse_interval, parse_score
+from annotations.textfiles import read_text
 from annotations.atomic import atomic_open
 from annotations.errors import InputError, require_dir
 from annotations.types import AMBIGUOUS, Segments, VideoInfo

@@ -16,6 +16,7 @@ import numpy as np
 from annotations.atomic import atomic_open, atomic_write_text
 from annotations.errors import InputError, require_file
 from annotations.safe_pickle import safe_load_pickle
+from annotations.textfiles import read_split_list  # noqa: F401  (part of this module's API)
 from annotations.types import Tube, TubeDataset, VideoInfo
 
 FRAME_WIDTH = 320
@@ -29,28 +30,6 @@ def ucf101_24_classes() -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------------------------------------- splits
-
-def read_split_list(path: str | os.PathLike) -> tuple[str, ...]:
-    """Video names of a split file such as ``testlist01.txt``: one per line, blank lines skipped."""
-    p = require_file(path, "split list")
-    try:
-        with open(p, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError(p, None, f"not UTF-8 text ({e})") from None
-    videos, seen = [], {}
-    for n, line in enumerate(lines, start=1):
-        name = line.strip()
-        if not name:
-            continue
-        if len(name.split()) != 1:
-            raise InputError(p, f"line {n}", f"expected one video name, found {line!r}")
-        if name in seen:
-            raise InputError(p, f"line {n}", f"video {name!r} already listed on line {seen[name]}")
-        seen[name] = n
-        videos.append(name)
-    return tuple(videos)
-
 
 def write_split_list(path: str | os.PathLike, videos) -> None:
     """Write one video name per line (atomically)."""

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotations.errors import InputError, require_dir, require_file
+from annotations.errors import InputError, require_dir
+from annotations.textfiles import numbered_lines, read_class_list, strip_video_ext  # noqa: F401
+from annotations.textfiles import read_split_list as read_video_list  # noqa: F401
 
-VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".webm", ".mov", ".mpg", ".mpeg")
 
 
 class ClipReadError(InputError):
@@ -43,61 +44,6 @@ class LabelledVideo:
     @property
     def all_labels(self) -> tuple[int, ...]:
         return self.labels or (self.label,)
-
-
-def read_class_list(path: str | os.PathLike) -> tuple[str, ...]:
-    """Class names in label order: one per line, or ``<id> <name>`` lines (THUMOS class index)."""
-    p = require_file(path, "class list")
-    try:
-        with open(p, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError(p, None, f"not UTF-8 text ({e})") from None
-    names, seen = [], {}
-    for n, line in enumerate(lines, start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) == 2 and parts[0].isdigit():
-            parts = parts[1:]
-        if len(parts) != 1:
-            raise InputError(p, f"line {n}", f"expected a class name or '<id> <name>', found {line.strip()!r}")
-        if parts[0] in seen:
-            raise InputError(p, f"line {n}", f"class {parts[0]!r} already listed on line {seen[parts[0]]}")
-        seen[parts[0]] = n
-        names.append(parts[0])
-    if not names:
-        raise InputError(p, None, "class list is empty")
-    return tuple(names)
-
-
-def strip_video_ext(name: str) -> str:
-    root, ext = os.path.splitext(name)
-    return root if ext.lower() in VIDEO_EXTENSIONS else name
-
-
-def read_video_list(path: str | os.PathLike) -> tuple[str, ...]:
-    """Video names of a split list. Accepts UCF101-24 lines (``Class/v_x``) and UCF101 lines
-    (``Class/v_x.avi 12``): the first token, without a video extension."""
-    p = require_file(path, "split list")
-    try:
-        with open(p, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError(p, None, f"not UTF-8 text ({e})") from None
-    names, seen = [], {}
-    for n, line in enumerate(lines, start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) > 2 or (len(parts) == 2 and not parts[1].lstrip("-").isdigit()):
-            raise InputError(p, f"line {n}", f"expected '<video>' or '<video> <label id>', found {line.strip()!r}")
-        name = strip_video_ext(parts[0].replace("\\", "/"))
-        if name in seen:
-            raise InputError(p, f"line {n}", f"video {name!r} already listed on line {seen[name]}")
-        seen[name] = n
-        names.append(name)
-    return tuple(names)
 
 
 def video_root(root: str | os.PathLike) -> str:
@@ -221,15 +167,7 @@ def read_video_level_labels(gt_dir: str | os.PathLike, subset: str, classes: tup
         if not os.path.isfile(path):
             raise InputError(path, None, f"no ground-truth file for class {cls!r} (one <Class>_{suffix}.txt per "
                                          "class of the class list gives the video-level labels)")
-        try:
-            with open(path, encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        except UnicodeDecodeError as e:
-            raise InputError(path, None, f"not UTF-8 text ({e})") from None
-        for n, line in enumerate(lines, start=1):
-            parts = line.split()
-            if not parts:
-                continue
+        for n, parts in numbered_lines(path, "ground-truth file"):
             if len(parts) != 3:
                 raise InputError(path, f"line {n}", f"expected 'video t_start t_end', found {len(parts)} columns")
             labels.setdefault(strip_video_ext(parts[0]), set()).add(k)

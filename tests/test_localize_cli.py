@@ -19,7 +19,6 @@ H, W = 60, 80
 
 def _spatial_fixture(tmp_path, good=True):
     """Two 6-frame clips, one actor each; masks on 8x8 grids cover the actor (or the far corner)."""
-    rng = np.random.default_rng(0)
     tubes, infos = [], {}
     att = tmp_path / "att"
     for i, (video, label) in enumerate((("Jump/v_Jump_g01_c01", "Jump"), ("Run/v_Run_g01_c01", "Run"))):

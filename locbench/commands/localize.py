@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import sys
 
-from locbench.commands._common import add_model_arguments
-
 NAME = "localize"
 HELP = "attention files -> boxes (CSV) and/or segments (THUMOS txt / ActivityNet JSON)"
 

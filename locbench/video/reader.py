@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from annotations.errors import InputError
+from annotations.textfiles import VIDEO_EXTENSIONS  # one list for readers and layouts
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 #: fps of a frame folder without a ``fps.txt`` sidecar and without an ``fps=`` argument (UCF101 is 25 fps)
 DEFAULT_FOLDER_FPS = 25.0
