@@ -18,6 +18,19 @@ def _str_array(values) -> np.ndarray:
     return np.asarray(values, dtype=object).astype(str) if len(values) else np.zeros(0, dtype=str)
 
 
+def _finish_columns(table, columns: tuple[str, ...]) -> None:
+    """Shared end of Segments / FrameBoxes construction: float scores, equal column lengths, and
+    ``videos`` defaulting to the videos of the rows in first-seen order."""
+    if table.score is not None:
+        object.__setattr__(table, "score", np.asarray(table.score, dtype=np.float64).reshape(-1))
+    n = len(table.video)
+    for name in columns + (("score",) if table.score is not None else ()):
+        if len(getattr(table, name)) != n:
+            raise ValueError(f"{type(table).__name__}.{name} has {len(getattr(table, name))} rows, video has {n}")
+    videos = tuple(table.videos) if table.videos else tuple(dict.fromkeys(table.video.tolist()))
+    object.__setattr__(table, "videos", videos)
+
+
 @dataclass(frozen=True, eq=False)
 class Segments:
     """Temporal segments: ground truth when ``score`` is None, detections otherwise.
@@ -39,16 +52,7 @@ class Segments:
         object.__setattr__(self, "label", _str_array(self.label))
         object.__setattr__(self, "t_start_s", np.asarray(self.t_start_s, dtype=np.float64).reshape(-1))
         object.__setattr__(self, "t_end_s", np.asarray(self.t_end_s, dtype=np.float64).reshape(-1))
-        if self.score is not None:
-            object.__setattr__(self, "score", np.asarray(self.score, dtype=np.float64).reshape(-1))
-        n = len(self.video)
-        for name in ("t_start_s", "t_end_s", "label") + (("score",) if self.score is not None else ()):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"Segments.{name} has {len(getattr(self, name))} rows, video has {n}")
-        if not self.videos:
-            object.__setattr__(self, "videos", tuple(dict.fromkeys(self.video.tolist())))
-        else:
-            object.__setattr__(self, "videos", tuple(self.videos))
+        _finish_columns(self, ("t_start_s", "t_end_s", "label"))
 
     def __len__(self) -> int:
         return len(self.video)
@@ -84,16 +88,7 @@ class FrameBoxes:
         object.__setattr__(self, "label", _str_array(self.label))
         object.__setattr__(self, "frame_idx", np.asarray(self.frame_idx, dtype=np.int64).reshape(-1))
         object.__setattr__(self, "boxes_xyxy", np.asarray(self.boxes_xyxy, dtype=np.float64).reshape(-1, 4))
-        if self.score is not None:
-            object.__setattr__(self, "score", np.asarray(self.score, dtype=np.float64).reshape(-1))
-        n = len(self.video)
-        for name in ("frame_idx", "label", "boxes_xyxy") + (("score",) if self.score is not None else ()):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"FrameBoxes.{name} has {len(getattr(self, name))} rows, video has {n}")
-        if not self.videos:
-            object.__setattr__(self, "videos", tuple(dict.fromkeys(self.video.tolist())))
-        else:
-            object.__setattr__(self, "videos", tuple(self.videos))
+        _finish_columns(self, ("frame_idx", "label", "boxes_xyxy"))
 
     def __len__(self) -> int:
         return len(self.video)

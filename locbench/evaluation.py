@@ -79,9 +79,18 @@ def check_classes(records: Sequence[AttentionRecord], gt_classes: Sequence[str],
                                        f"{' ...' if len(missing) > 5 else ''}; was it trained on this dataset?")
 
 
-def evaluate_methods(methods: Sequence[Method], ap_fn: Callable[[object], APResult],
-                     corloc_fn: Callable[[object], CorLocResult] | None) -> list[Evaluated]:
-    return [Evaluated(m, ap_fn(m.detections), corloc_fn(m.detections) if corloc_fn else None) for m in methods]
+def evaluate_grid(methods: Sequence[Method], protocols: Sequence[str],
+                  ap_fn: Callable[[object, str], APResult],
+                  corloc_fn: Callable[[object], CorLocResult] | None) -> list[Evaluated]:
+    """One row per (protocol, method), protocol-major; CorLoc does not depend on the protocol, so it
+    is computed once per method. Method names get a ``[protocol]`` suffix when there are several."""
+    corlocs = [corloc_fn(m.detections) if corloc_fn else None for m in methods]
+    rows = []
+    for protocol in protocols:
+        for m, corloc in zip(methods, corlocs):
+            name = m.name if len(protocols) == 1 else f"{m.name} [{protocol}]"
+            rows.append(Evaluated(Method(name, m.detections, m.accuracy), ap_fn(m.detections, protocol), corloc))
+    return rows
 
 
 def build_tables(title: str, threshold_name: str, evaluated: Sequence[Evaluated], per_class: bool) -> dict[str, Table]:

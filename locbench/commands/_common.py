@@ -9,6 +9,16 @@ from annotations.errors import InputError
 from locbench.tables import FORMATS, render
 
 
+def parse_protocols(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """``"voc,act"`` → ("voc", "act"); an unknown name is an InputError on --protocol."""
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [n for n in names if n not in allowed]
+    if not names or bad:
+        raise InputError(None, "--protocol", f"unknown protocol {bad[0] if bad else text!r}; "
+                                             f"choose from {', '.join(allowed)}")
+    return names
+
+
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="write metrics.json and the tables in every format here")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from locbench.commands._common import (add_model_arguments, add_output_arguments, emit, load_model_records,
-                                       model_input_mode)
+                                       model_input_mode, parse_protocols)
 
 NAME = "eval-spatial"
 HELP = "frame-mAP / CorLoc of box detections, attention files or a checkpoint (UCF101-24)"
@@ -36,16 +36,6 @@ def add_arguments(p):
     add_output_arguments(p)
 
 
-def _protocols(text: str) -> tuple[str, ...]:
-    from annotations.errors import InputError
-    names = tuple(s.strip() for s in text.split(",") if s.strip())
-    bad = [n for n in names if n not in PROTOCOLS]
-    if not names or bad:
-        raise InputError(None, "--protocol", f"unknown protocol {bad[0] if bad else text!r}; "
-                                             f"choose from {', '.join(PROTOCOLS)}")
-    return names
-
-
 def restrict_to_frames(gt, frames_by_video: dict):
     """Ground-truth rows on the given (video -> frame indices) only."""
     import numpy as np
@@ -63,7 +53,7 @@ def run(args) -> int:
     from locbench.outputs import provenance
 
     ious = ev.parse_thresholds(args.iou, "--iou")
-    protocols = _protocols(args.protocol)
+    protocols = parse_protocols(args.protocol, PROTOCOLS)
     mode = model_input_mode(args)
     dataset = load_spatial_gt(args.gt, fmt=args.gt_format, split=args.split)
     videos = dataset.test_videos or tuple(dataset.videos)
@@ -92,15 +82,11 @@ def run(args) -> int:
         if not args.no_baselines:
             methods += [ev.Method(n, d, accuracy) for n, d in spatial_baselines(records, gt, **rules).items()]
         inputs["attention"] = source
-    evaluated = []
-    for protocol in protocols:
-        for m in methods:
-            named = m if len(protocols) == 1 else ev.Method(f"{m.name} [{protocol}]", m.detections, m.accuracy)
-            evaluated += ev.evaluate_methods(
-                [named],
-                lambda d, p=protocol: frame_ap(gt, d, ious, protocol=p, unknown_videos=args.unknown_videos,
-                                               return_curves=bool(getattr(args, "plots", None))),
-                lambda d: frame_corloc(gt, d, ious, unknown_videos=args.unknown_videos))
+    evaluated = ev.evaluate_grid(
+        methods, protocols,
+        lambda d, p: frame_ap(gt, d, ious, protocol=p, unknown_videos=args.unknown_videos,
+                              return_curves=bool(args.plots)),
+        lambda d: frame_corloc(gt, d, ious, unknown_videos=args.unknown_videos))
     if mode != "detections" and args.plots:
         from locbench.plots import spatial_figures
         spatial_figures(records, gt, methods[0].detections, args.plots, videos_root=args.videos,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from locbench.commands._common import (add_model_arguments, add_output_arguments, emit, load_model_records,
-                                       model_input_mode)
+                                       model_input_mode, parse_protocols)
 
 NAME = "eval-temporal"
 HELP = "temporal mAP / CorLoc of detections, attention files or a checkpoint (THUMOS'14, ActivityNet)"
@@ -38,16 +38,6 @@ def add_arguments(p):
     add_output_arguments(p)
 
 
-def _protocols(text: str) -> tuple[str, ...]:
-    from annotations.errors import InputError
-    names = tuple(s.strip() for s in text.split(",") if s.strip())
-    bad = [n for n in names if n not in PROTOCOLS]
-    if not names or bad:
-        raise InputError(None, "--protocol", f"unknown protocol {bad[0] if bad else text!r}; "
-                                             f"choose from {', '.join(PROTOCOLS)}")
-    return names
-
-
 def run(args) -> int:
     from annotations.temporal_io import load_temporal_detections, load_temporal_gt
     from evaluators.temporal import temporal_corloc, temporal_map
@@ -55,7 +45,7 @@ def run(args) -> int:
     from locbench.outputs import provenance
 
     tious = ev.parse_thresholds(args.tiou, "--tiou")
-    protocols = _protocols(args.protocol)
+    protocols = parse_protocols(args.protocol, PROTOCOLS)
     mode = model_input_mode(args)
     gt = load_temporal_gt(args.gt, fmt=args.gt_format, subset=args.subset, class_index=args.class_index)
     gt_labels = ev.video_labels_from_segments(gt)
@@ -79,15 +69,11 @@ def run(args) -> int:
         if not args.no_baselines:
             methods.append(ev.Method("uniform temporal weights", uniform_temporal(records, **rules), accuracy))
         inputs["attention"] = source
-    evaluated = []
-    for protocol in protocols:
-        for m in methods:
-            named = m if len(protocols) == 1 else ev.Method(f"{m.name} [{protocol}]", m.detections, m.accuracy)
-            evaluated += ev.evaluate_methods(
-                [named],
-                lambda d, p=protocol: temporal_map(gt, d, tious, protocol=p, unknown_videos=args.unknown_videos,
-                                                   return_curves=bool(getattr(args, "plots", None))),
-                lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos))
+    evaluated = ev.evaluate_grid(
+        methods, protocols,
+        lambda d, p: temporal_map(gt, d, tious, protocol=p, unknown_videos=args.unknown_videos,
+                                  return_curves=bool(args.plots)),
+        lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos))
     if mode != "detections" and args.plots:
         from locbench.plots import temporal_figures
         temporal_figures(records, gt, methods[0].detections, args.plots, threshold=args.weight_threshold,

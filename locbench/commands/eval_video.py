@@ -34,7 +34,7 @@ def run(args) -> int:
     gt = load_gt_tubes(args.gt, split=args.split)
     dets = load_tube_detections(args.detections)
     method = ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets)
-    evaluated = ev.evaluate_methods([method], lambda d: video_ap(gt, d, ious), None)
+    evaluated = ev.evaluate_grid([method], ["act"], lambda d, _protocol: video_ap(gt, d, ious), None)
     tables = ev.build_tables("Spatio-temporal localization, video-AP (ACT)", "ST-IoU", evaluated, args.per_class)
     metrics = ev.build_metrics("video", "act", evaluated,
                                provenance({"gt": args.gt, "split": args.split, "detections": args.detections}))
