@@ -298,6 +298,28 @@ def test_thumos_like_actor_is_on_screen_exactly_during_actions(thumos_clean):
         np.testing.assert_array_equal(seen, want, err_msg=name)
 
 
+def test_thumos_like_defaults_keep_actions_a_minority():
+    """With the default options (planned, not rendered) actions cover a minority of every video and no
+    single action reaches tIoU 0.3 with the whole video, so uniform temporal weights stay a poor baseline."""
+    from locbench.synth import thumos_like
+
+    o = thumos_like.check_options({})
+    classes = make_classes(o["num_classes"])
+    pick = np.random.default_rng(0)
+    coverage, longest, edges = [], [], 0
+    for k in range(200):
+        hard = {case for case in thumos_like.HARD_CASES if pick.random() < 0.3}
+        *_, num_frames, _, rows, edge = thumos_like._plan_video(np.random.default_rng(k), k % len(classes), classes,
+                                                                o, hard)
+        real = np.array([(f0, f1) for f0, f1, label in rows if label != AMBIGUOUS])
+        coverage.append((real[:, 1] - real[:, 0]).sum() / num_frames)
+        longest.append((real[:, 1] - real[:, 0]).max() / num_frames)
+        edges += edge is not None and (real[:, 0].min() == 0 or real[:, 1].max() == num_frames)
+    assert max(coverage) < 0.5 and 0.15 < np.mean(coverage) < 0.4
+    assert max(longest) < 0.3
+    assert edges > 0  # actions at the very start or end of a video still occur
+
+
 def test_thumos_like_is_deterministic(thumos, tmp_path):
     again = make_thumos_like(tmp_path / "thumos14", seed=3, **THUMOS_SMALL)
     assert tree_digest(Path(thumos["paths"]["root"])) == tree_digest(Path(again["paths"]["root"]))

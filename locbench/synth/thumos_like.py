@@ -34,8 +34,11 @@ MIN_GAP_S = 1.0
 HARD_CASES = ("edge", "second_class", "ambiguous", "distractor", "bias")
 SUBSETS = (("train", "validation", "val"), ("test", "test", "test"))  # split, name subset, file suffix
 
-DEFAULTS = dict(seed=0, num_classes=4, train_per_class=5, test_per_class=3, size="160x90", fps="15,20",
-                duration_s="20,40", action_s="1.6,4", instances="1,3", actor_size="0.25,0.4", clutter=6, noise=3,
+#: Sized for the CPU demo (docs/synth.md): 80 + 20 videos of 14-20 s with 1-2 actions of 2-3.6 s, so actions
+#: cover about a quarter of a video (10-50 %) and no single action reaches tIoU 0.3 with the whole video
+#: (the uniform-weights baseline); 20 training videos per class keep a small model from memorising backgrounds.
+DEFAULTS = dict(seed=0, num_classes=4, train_per_class=20, test_per_class=5, size="160x90", fps="15,20",
+                duration_s="14,20", action_s="2,3.6", instances="1,2", actor_size="0.25,0.4", clutter=6, noise=3,
                 edge_frac=0.25, second_class_frac=0.2, ambiguous_frac=0.15, distractor_frac=0.3, bias_frac=0.1,
                 codec="lossy", overwrite=False)
 
