@@ -19,8 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--num-classes", type=int, default=4, help="action classes (2-42, default 4)")
     p.add_argument("--train-per-class", type=int, metavar="N",
-                   help="training videos per class (default 12 ucf, 5 thumos)")
-    p.add_argument("--test-per-class", type=int, metavar="N", help="test videos per class (default 6 ucf, 3 thumos)")
+                   help="training videos per class (default 12 ucf, 20 thumos)")
+    p.add_argument("--test-per-class", type=int, metavar="N", help="test videos per class (default 6 ucf, 5 thumos)")
     p.add_argument("--size", metavar="WxH", help="frame size, WxH or one number (default 160x120 ucf, 160x90 thumos)")
     p.add_argument("--codec", choices=("lossy", "lossless"), default="lossy",
                    help="lossy: MJPG .avi / mp4v .mp4 like real data (default); lossless: FFV1 (exact frames, larger)")
@@ -42,9 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="clips with two labelled actors of the class (default 0.1)")
     g = p.add_argument_group("THUMOS'14-like")
     g.add_argument("--thumos-fps", metavar="FPS[,FPS...]", help="frame rates drawn per video (default 15,20)")
-    g.add_argument("--duration-s", metavar="MIN,MAX", help="video duration in seconds (default 20,40)")
-    g.add_argument("--action-s", metavar="MIN,MAX", help="action duration in seconds (default 1.6,4)")
-    g.add_argument("--instances", metavar="MIN,MAX", help="action instances per video (default 1,3)")
+    g.add_argument("--duration-s", metavar="MIN,MAX", help="video duration in seconds (default 14,20)")
+    g.add_argument("--action-s", metavar="MIN,MAX", help="action duration in seconds (default 2,3.6)")
+    g.add_argument("--instances", metavar="MIN,MAX", help="action instances per video (default 1,2)")
     g.add_argument("--edge-frac", type=float, metavar="F",
                    help="videos with an action at the very start or end (default 0.25)")
     g.add_argument("--second-class-frac", type=float, metavar="F",
