@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a previous synthetic dataset in --out")
     g = p.add_argument_group("difficulty")
     g.add_argument("--actor-size", metavar="MIN,MAX",
-                   help="actor size as a fraction of the frame's short side (default 0.25,0.4)")
+                   help="actor size as a fraction of the frame's short side (default 0.35,0.48 ucf, 0.25,0.4 thumos)")
     g.add_argument("--clutter", type=int, metavar="N", help="moving background blobs per video (default 6)")
     g.add_argument("--noise", type=int, metavar="A", help="uniform pixel noise amplitude, grey levels (default 3)")
     g.add_argument("--distractor-frac", type=float, metavar="F",

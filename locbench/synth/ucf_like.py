@@ -28,7 +28,7 @@ TRAIN_GROUPS = range(8, 26)
 HARD_CASES = ("distractor", "exit", "bias", "multi_actor")
 
 DEFAULTS = dict(seed=0, num_classes=4, train_per_class=12, test_per_class=6, size="160x120", frames="16,32",
-                fps=25.0, actor_size="0.25,0.4", clutter=6, noise=3, distractor_frac=0.25, exit_frac=0.15,
+                fps=25.0, actor_size="0.35,0.48", clutter=6, noise=3, distractor_frac=0.25, exit_frac=0.15,
                 bias_frac=0.15, multi_actor_frac=0.1, codec="lossy", overwrite=False)
 
 
