@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -50,22 +51,29 @@ def _flags(options: dict) -> list[str]:
 
 
 def plan(out: str, config, seed: int = 0, device: str = "auto") -> DemoPlan:
-    """The CLI calls of the demo, in order (see ``locbench.demo_config`` for the sizes)."""
+    """The CLI calls of the demo, in order (see ``locbench.demo_config`` for the sizes).
+
+    Prediction uses each run's ``last.pt``: the demo never selects a checkpoint on the test split.
+    """
     data = os.path.join(out, "data")
-    ucf, thumos = os.path.join(data, "ucf101_24"), os.path.join(data, "thumos14")
+    ucf, thumos = os.path.join(data, "spatial", "ucf101_24"), os.path.join(data, "temporal", "thumos14")
     runs, att, ev, fig = (os.path.join(out, d) for d in ("runs", "attention", "eval", "figures"))
     common_train = ["--seed", str(seed), "--device", device]
     p = DemoPlan(out)
     p.stages += [
-        Stage("synth", ["synth", "--out", data, "--kind", "both", "--seed", str(seed)] + _flags(config.synth)),
+        Stage("synth-spatial", ["synth", "--out", os.path.dirname(ucf), "--kind", "ucf", "--seed", str(seed), "--overwrite"]
+              + _flags(config.synth_ucf)),
+        Stage("synth-temporal", ["synth", "--out", os.path.dirname(thumos), "--kind", "thumos", "--seed", str(seed),
+                                 "--overwrite"]
+              + _flags(config.synth_thumos)),
         Stage("train-spatial", ["train", "--data", ucf, "--classes", os.path.join(ucf, "classes.txt"),
                                 "--out", os.path.join(runs, "spatial")] + common_train + _flags(config.train_spatial)),
         Stage("train-temporal", ["train", "--data", thumos, "--classes", os.path.join(thumos, "classes.txt"),
                                  "--out", os.path.join(runs, "temporal")] + common_train + _flags(config.train_temporal)),
-        Stage("predict-spatial", ["predict", "--checkpoint", os.path.join(runs, "spatial", "best.pt"),
+        Stage("predict-spatial", ["predict", "--checkpoint", os.path.join(runs, "spatial", "last.pt"),
                                   "--videos", os.path.join(ucf, "videos"), "--split", os.path.join(ucf, "testlist01.txt"),
                                   "--out", os.path.join(att, "spatial"), "--device", device]),
-        Stage("predict-temporal", ["predict", "--checkpoint", os.path.join(runs, "temporal", "best.pt"),
+        Stage("predict-temporal", ["predict", "--checkpoint", os.path.join(runs, "temporal", "last.pt"),
                                    "--videos", os.path.join(thumos, "videos", "test"),
                                    "--out", os.path.join(att, "temporal"), "--device", device]
               + _flags(config.predict_temporal)),
@@ -117,7 +125,7 @@ def margins(metrics_path: str, threshold: float = 0.3) -> dict:
     k = [round(t, 6) for t in metrics["thresholds"]].index(round(threshold, 6))
     by_protocol: dict[str, dict] = {}
     for m in metrics["methods"]:
-        protocol = m["ap"]["protocol"]
+        protocol = m["ap"]["protocol"].split("/")[-1]  # "frame-ap/voc" -> "voc"
         entry = by_protocol.setdefault(protocol, {"model": None, "model_name": None, "baselines": {}})
         value = m["ap"]["mAP"][k]
         if entry["model"] is None:
@@ -170,12 +178,32 @@ def write_report(p: DemoPlan, config_name: str, seed: int, total_s: float) -> tu
     return path, verdicts
 
 
+DEMO_OUTPUTS = ("runs", "attention", "eval", "figures", ".stages", "report.md")
+
+
+def clear_previous_demo(out: str) -> None:
+    """Remove what an earlier demo wrote in ``out`` (recognised by its ``.stages`` folder), and
+    nothing else; the synthetic data is replaced by ``synth --overwrite``."""
+    if not os.path.isdir(out) or not os.listdir(out):
+        return
+    if not os.path.isdir(os.path.join(out, ".stages")):
+        raise InputError(out, None, "exists and is not a demo folder (no .stages/); choose another --out")
+    for name in DEMO_OUTPUTS:
+        path = os.path.join(out, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.unlink(path)
+
+
 def run_demo(out: str = "locbench-demo", reduced: bool = False, seed: int = 0, device: str = "auto",
              resume: bool = True) -> dict:
     """Run every stage and write the report; return the margins over the baselines."""
     from locbench import demo_config
     config = demo_config.REDUCED if reduced else demo_config.DEFAULT
     p = plan(out, config, seed, device)
+    if not resume:
+        clear_previous_demo(out)
     t0 = time.perf_counter()
     for i, stage in enumerate(p.stages, start=1):
         print(f"[demo] stage {i}/{len(p.stages)}: {stage.name}", file=sys.stderr, flush=True)

@@ -70,6 +70,7 @@ class TrainConfig:
     input_size: int | None = None  # default: 224 (ResNet), 128 (small)
     pool: str = "inv_n"
     dropout: float = 0.0
+    mask_bias_init: float | None = None  # initial bias of the last mask conv (None: PyTorch default)
     seed: int = 0
     resume: bool = False
     device: str = "auto"
@@ -100,7 +101,7 @@ def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = N
         hidden_channels=cfg.hidden_channels or (64 if small else 512),
         attention_dim=cfg.attention_dim or (32 if small else 256),
         pool=cfg.pool, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
-        dropout=cfg.dropout, backbone_weights_sha256=backbone_sha256,
+        dropout=cfg.dropout, mask_bias_init=cfg.mask_bias_init, backbone_weights_sha256=backbone_sha256,
     )
     try:
         return ModelConfig(**d)

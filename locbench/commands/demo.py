@@ -21,6 +21,10 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    import os
+    # Before torch is imported: OpenMP threads that sleep instead of spinning when they wait, so the
+    # demo does not slow to a crawl on a small machine that is also running something else.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from locbench.demo import run_demo
     result = run_demo(args.out, reduced=args.reduced, seed=args.seed, device=args.device, resume=not args.restart)
     for kind, m in result["margins"].items():

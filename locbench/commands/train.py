@@ -69,6 +69,9 @@ def add_arguments(p) -> None:
     m.add_argument("--pool", choices=("inv_n", "sum"), default="inv_n",
                    help="Y_t = (1/n) sum_i w_ti X_i (inv_n, the paper; default) or sum_i w_ti X_i")
     m.add_argument("--dropout", type=float, default=0.0, help="dropout before the classifier (default 0)")
+    m.add_argument("--mask-bias-init", type=float, metavar="B",
+                   help="initial bias of the last mask conv; negative starts masks mostly closed "
+                        "(default: PyTorch's init)")
     m.add_argument("--no-spatial-attention", dest="spatial_attention", action="store_false",
                    help="ablation: mask = 1 everywhere")
     m.add_argument("--no-temporal-attention", dest="temporal_attention", action="store_false",

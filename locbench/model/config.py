@@ -34,6 +34,10 @@ class ModelConfig:
     spatial_attention: bool = True  # False: mask = 1 everywhere (ablation)
     temporal_attention: bool = True  # False: w_ti = 1/n (ablation)
     dropout: float = 0.0  # before the classifier
+    # Initial bias of the last mask conv (None: PyTorch's default init). Negative starts the masks mostly
+    # closed: the contrast term pushes every cell away from 0.5, so a mask that starts open tends to stay
+    # open (docs/model.md, "The CPU demo configuration"). An initialisation, not part of the architecture.
+    mask_bias_init: float | None = None
     # Where the frozen backbone weights came from (feature-cache runs); not part of the architecture.
     backbone_weights_sha256: str | None = None
 
@@ -92,6 +96,7 @@ class ModelConfig:
         d = self.to_dict()
         d.pop("backbone_weights_sha256")
         d.pop("dropout")
+        d.pop("mask_bias_init")
         return d
 
     def replace(self, **changes) -> "ModelConfig":

@@ -41,7 +41,8 @@ class AttentionHead(nn.Module):
         super().__init__()
         self.config = config
         c, hid = config.feature_channels, config.hidden_channels
-        self.spatial = SpatialAttention(c, config.spatial_widths, enabled=config.spatial_attention)
+        self.spatial = SpatialAttention(c, config.spatial_widths, enabled=config.spatial_attention,
+                                        bias_init=config.mask_bias_init)
         self.temporal = TemporalAttention(c, hid, config.attention_dim, enabled=config.temporal_attention)
         self.init_h = _state_init(c, hid)
         self.init_c = _state_init(c, hid)

@@ -11,7 +11,8 @@ class SpatialAttention(nn.Module):
     With ``enabled=False`` (ablation "no spatial attention") it has no parameters and the mask is 1.
     """
 
-    def __init__(self, in_channels: int, widths: tuple[int, ...] = (1024, 512), enabled: bool = True):
+    def __init__(self, in_channels: int, widths: tuple[int, ...] = (1024, 512), enabled: bool = True,
+                 bias_init: float | None = None):
         super().__init__()
         self.enabled = enabled
         if not enabled:
@@ -22,7 +23,10 @@ class SpatialAttention(nn.Module):
         for w in widths:
             layers += [nn.Conv2d(prev, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
             prev = w
-        layers.append(nn.Conv2d(prev, 1, 3, padding=1))
+        last = nn.Conv2d(prev, 1, 3, padding=1)
+        if bias_init is not None:  # sigmoid(bias_init) is the initial mask level
+            nn.init.constant_(last.bias, float(bias_init))
+        layers.append(last)
         self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
