@@ -23,20 +23,20 @@ SYNTH_UCF = dict(num_classes=4, train_per_class=12, test_per_class=6, actor_size
                  distractor_frac=0.25, bias_frac=0.15, exit_frac=0.15, multi_actor_frac=0.1)
 
 #: ``locbench train`` flags of the spatial model: 16×16 masks (256 px input, stride 16), n = T = 4,
-#: default small widths, 12 epochs of 6 steps, contrast 3e-4 (paper: 1e-4). Measured (docs/model.md,
-#: *The CPU demo configuration*) on 2 shared CPU cores with another training running: training
-#: 50–90 s; frame-mAP@0.3 (voc, every annotated test frame, ``last.pt``) 64.7 vs 13.9 for the best
-#: baseline at seed 0, margin +12 to +54 on 10 of 11 (data, train) seed pairs; train seed 7 fails
-#: (−17: its untrained mask is open on 85 % of the cells and the contrast term keeps it open; the
-#: proposed fix is a negative initial bias of the last mask conv). Predict with ``last.pt``: ``best.pt``
-#: is picked by validation accuracy, which peaks before the masks sharpen.
+#: default small widths, 12 epochs of 6 steps, contrast 3e-4 (paper: 1e-4), and the last mask conv's
+#: bias initialised to -0.5 so the untrained mask starts mostly closed (without it, a train seed whose
+#: untrained mask was open on 85 % of the cells kept it open: margin -17). Predict with ``last.pt``:
+#: ``best.pt`` is picked by validation accuracy, which peaks before the masks sharpen. Measured
+#: (docs/model.md, *The CPU demo configuration*): frame-mAP@0.3 (voc, every annotated test frame)
+#: 53.8-72.2 vs 11.8-22.7 for the best baseline over demo seeds 0-4; training 63-104 s on 2 shared cores.
 TRAIN_SPATIAL = dict(input_size=256, frames=4, feature_channels=128, hidden=64, spatial_widths=[64, 32],
                      attention_dim=32, epochs=12, batch_size=8, lr=1e-3, lambda_contrast=3e-4, lambda_tv=1e-5,
                      mask_bias_init=-0.5)
 
-#: Reduced (CI): 8 + 4 clips per class, 10 epochs at batch 4; training ~30 s on 2 shared cores.
-#: frame-mAP@0.3 (``last.pt``) vs the best baseline: 67.9 vs 13.8 (seed 0), 74.7 vs 24.3 (1),
-#: 42.2 vs 20.3 (3), 49.7 vs 10.9 (4); train seeds 2 and 7 fail (masks open everywhere).
+#: Reduced (CI): 8 + 4 clips per class, 10 epochs at batch 4. ``locbench demo --reduced --seed S``
+#: (both halves, 120-134 s in all on 2 shared cores), spatial / temporal margins at IoU 0.3 over the
+#: best baseline: +40.2 / +35.3 (seed 0, the one CI runs), +50.7 / +56.7 (1), +14.4 / +35.9 (2),
+#: +43.6 / +47.1 (3).
 REDUCED_SYNTH_UCF = dict(SYNTH_UCF, train_per_class=8, test_per_class=4)
 REDUCED_TRAIN_SPATIAL = dict(TRAIN_SPATIAL, epochs=10, batch_size=4)
 

@@ -173,6 +173,40 @@ def test_extract_features_is_resumable_and_reports_bad_videos(synth, tmp_path):
     assert [p.name for p in (out / videos[0][0].split("/")[0]).iterdir() if p.name.startswith(".")] == []
 
 
+def test_extract_features_decode_threads_give_the_same_cache(synth, tmp_path):
+    """Threads decoding ahead change only the speed: same files, same numbers, same report order."""
+    from locbench.model.backbones import make_backbone
+    from locbench.video import find_videos
+
+    videos = find_videos(synth / "videos")[:5]
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(b"garbage")
+    todo = videos[:2] + [("Broken/v_Broken_g01_c01", str(bad))] + videos[2:]
+    torch.manual_seed(0)
+    bb = make_backbone("small", input_size=32, out_channels=8)
+    inline = extract_features(todo, bb, tmp_path / "a", uniform_sampler(5), batch_size=2, progress=False)
+    threaded = extract_features(todo, bb, tmp_path / "b", uniform_sampler(5), batch_size=2, progress=False,
+                                decode_workers=3)
+    assert threaded.done == inline.done == [v for v, _ in videos]
+    assert [n for n, _ in threaded.failed] == [n for n, _ in inline.failed] == ["Broken/v_Broken_g01_c01"]
+    for name, _ in videos:
+        a, b = load_features(feature_path(tmp_path / "a", name)), load_features(feature_path(tmp_path / "b", name))
+        assert np.array_equal(a.features, b.features) and np.array_equal(a.frame_idx, b.frame_idx)
+
+
+def test_extract_features_decode_thread_errors_reach_the_caller(synth, tmp_path):
+    from locbench.model.backbones import make_backbone
+    from locbench.video import find_videos
+
+    def bad_sampler(src):
+        raise RuntimeError("sampler bug")
+
+    bb = make_backbone("small", input_size=32, out_channels=8)
+    with pytest.raises(RuntimeError, match="sampler bug"):
+        extract_features(find_videos(synth / "videos")[:3], bb, tmp_path / "c", bad_sampler, progress=False,
+                         decode_workers=2)
+
+
 def test_train_on_resnet_feature_cache(synth, tmp_path):
     from locbench.model.backbones import RandomInitWarning, make_backbone
     from locbench.video import find_videos

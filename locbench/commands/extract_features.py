@@ -25,10 +25,14 @@ def add_arguments(p) -> None:
     p.add_argument("--dtype", choices=("float16", "float32"), default="float16")
     p.add_argument("--overwrite", action="store_true", help="recompute videos already cached")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--decode-workers", type=int, metavar="N",
+                   help="threads decoding videos ahead of the backbone (default: 0 on CPU, where they would "
+                        "compete with it; on CUDA min(4, CPU cores - 1))")
     p.add_argument("--no-progress", dest="progress", action="store_false")
 
 
 def run(args) -> int:
+    import os
     import sys
 
     from annotations.errors import InputError
@@ -40,6 +44,8 @@ def run(args) -> int:
 
     if args.frames < 1 or args.batch_size < 1:
         raise InputError(None, "arguments", "--frames and --batch-size must be at least 1")
+    if args.decode_workers is not None and args.decode_workers < 0:
+        raise InputError(None, "--decode-workers", "must be 0 or more")
     dist = D.init_distributed(args.device)
     try:
         videos = sorted(find_videos(video_root(args.data)))
@@ -55,8 +61,11 @@ def run(args) -> int:
         backbone = make_backbone(args.backbone, args.backbone_weights, input_size=args.input_size)
         sampler = fps_sampler(args.sample_fps) if args.sample_fps else uniform_sampler(args.frames)
         mine = D.shard(videos, dist.rank, dist.world_size, strided=True)
+        workers = args.decode_workers
+        if workers is None:
+            workers = 0 if dist.device.type == "cpu" else max(0, min(4, (os.cpu_count() or 1) - 1))
         report = extract_features(mine, backbone, args.out, sampler, args.batch_size, dist.device, args.dtype,
-                                  args.overwrite, args.progress and dist.is_main)
+                                  args.overwrite, args.progress and dist.is_main, decode_workers=workers)
         print(f"extract-features (rank {dist.rank}): {len(report.done)} written, {len(report.skipped)} already cached, "
               f"{len(report.failed)} unreadable", file=sys.stderr)
         for name, why in report.failed:
