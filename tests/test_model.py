@@ -201,3 +201,19 @@ def test_paper_defaults():
     assert [(c.in_channels, c.out_channels, c.kernel_size, c.padding) for c in convs] == \
         [(2048, 1024, (3, 3), (1, 1)), (1024, 512, (3, 3), (1, 1)), (512, 1, (3, 3), (1, 1))]
     assert head.cell.gates.kernel_size == (3, 3) and head.cell.hidden_channels == 512
+
+
+def test_mask_bias_init_sets_the_untrained_mask_level_and_is_not_architecture():
+    """A negative initial bias starts the masks mostly closed (docs/model.md); checkpoints made with and
+    without it have the same architecture, and configs written before the option still load."""
+    torch.manual_seed(0)
+    cfg = small_config(("a", "b")).replace(mask_bias_init=-3.0)
+    head = build_model(cfg).head
+    assert head.spatial.body[-1].bias.item() == -3.0
+    x = torch.zeros(1, 2, cfg.feature_channels, 4, 4)  # zero features: the mask is sigmoid(bias) exactly
+    head.eval()
+    assert torch.allclose(head.spatial(x.flatten(0, 1)), torch.sigmoid(torch.tensor(-3.0)), atol=1e-6)
+    assert cfg.architecture() == small_config(("a", "b")).architecture()
+    d = cfg.to_dict()
+    d.pop("mask_bias_init")
+    assert ModelConfig.from_dict(d).mask_bias_init is None
