@@ -120,10 +120,11 @@ class _VideoMeta:
 def _decode_messages(name: str, path: str, sampler: Callable, batch_size: int) -> Iterator[tuple]:
     """Decode one video's sampled frames in batches: ``("start", name, meta)``, ``("chunk", name,
     uint8 frames)``..., then ``("end", name, None)``, or ``("fail", name, reason)`` if it is unreadable."""
-    from locbench.video.reader import _video_errors, open_video
+    from locbench.video import iter_readable, skip_failures
 
-    try:
-        with open_video(path, name=name) as src:
+    failures: list[tuple[str, str]] = []
+    for src in iter_readable([(name, path)], failures):
+        with skip_failures(failures, name):
             idx = np.asarray(sampler(src), dtype=np.int64)
             if idx.ndim != 1 or len(idx) == 0:
                 raise InputError(src.path, None, "the sampler chose no frame")
@@ -131,10 +132,7 @@ def _decode_messages(name: str, path: str, sampler: Callable, batch_size: int) -
                                             (int(src.height), int(src.width)))
             for start in range(0, len(idx), batch_size):
                 yield "chunk", name, np.ascontiguousarray(src.read(idx[start:start + batch_size]))
-    except _video_errors() as e:
-        yield "fail", name, str(e)
-        return
-    yield "end", name, None
+    yield ("fail", name, failures[0][1]) if failures else ("end", name, None)
 
 
 def decoded_batches(videos: list[tuple[str, str]], sampler: Callable, batch_size: int,
@@ -200,16 +198,17 @@ def decoded_batches(videos: list[tuple[str, str]], sampler: Callable, batch_size
 
 
 class _BackgroundWriter:
-    """``threads`` threads that run ``submit``-ted writes (one file each); at most ``max_pending`` wait
-    (bounded memory). The first failed write is re-raised by a later ``submit`` or on exit."""
+    """A thread that runs ``submit``-ted writes (one file each) in order; at most ``max_pending`` wait
+    (bounded memory). The first failed write is re-raised by a later ``submit`` or on exit. (A second
+    writer thread measured no faster on an H200.)"""
 
-    def __init__(self, threads: int = 1, max_pending: int = 2):  # 2 threads measured no faster (H200)
-        self.threads, self.max_pending, self.pending = threads, max_pending, []
+    def __init__(self, max_pending: int = 2):
+        self.max_pending, self.pending = max_pending, []
 
     def __enter__(self):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="feature-writer")
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="feature-writer")
         return self
 
     def submit(self, fn, *args) -> None:
