@@ -7,7 +7,7 @@ does not depend on them). Rows:
 
 * ``bare torchvision forward``: the same number of 224 px frames, already on the GPU, through
   ``torchvision.models.resnet50`` truncated after layer4 (the ceiling: no decoding, no copies);
-* ``extract-features, decode inline``: :func:`locbench.features.extract_features` with
+* ``extract-features, decode inline``: :func:`locbench.training.features.extract_features` with
   ``decode_workers=0`` (decode, then forward, one after the other);
 * ``extract-features, N decode threads``: the same with threads decoding ahead;
 * ``..., files not written``: the same without writing the ``.npz`` files, to separate the disk's
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from locbench.features import extract_features, fps_sampler  # noqa: E402
+from locbench.training.features import extract_features, fps_sampler  # noqa: E402
 from locbench.model.backbones import RandomInitWarning, make_backbone  # noqa: E402
 
 
@@ -136,7 +136,7 @@ def main() -> int:
         extract_features(videos[:1], backbone, os.path.join(tmp, "warm"), sampler, args.batch_size, device,
                          progress=False)  # CUDA context, cuDNN autotuning
         rows = []
-        import locbench.features as F
+        import locbench.training.features as F
 
         counted = {}
         save = F.save_features

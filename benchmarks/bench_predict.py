@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from locbench.checkpoint import save_checkpoint  # noqa: E402
+from locbench.model.checkpoint import save_checkpoint  # noqa: E402
 from locbench.model import ModelConfig, build_model, small_config  # noqa: E402
 from locbench.model.backbones import RandomInitWarning  # noqa: E402
-from locbench.predict import predict_videos  # noqa: E402
+from locbench.inference.predict import predict_videos  # noqa: E402
 
 
 def make_checkpoint(path: str, cfg: ModelConfig, kind: str) -> str:
@@ -63,7 +63,7 @@ def _timed_predict(ckpt, videos, out, device, untrimmed, **kw):
 def run_predict(ckpt, videos, out, device, untrimmed, **kw) -> tuple[float, list]:
     """Seconds of one predict run on every video (fresh output directory), less the fixed cost of
     loading the checkpoint and building the model (a run on no video), and the written records."""
-    from locbench.attention import load_attention_dir
+    from locbench.inference.attention import load_attention_dir
 
     fixed, _ = _timed_predict(ckpt, videos, out + "_load", device, untrimmed, names=[], **kw)
     seconds, rep = _timed_predict(ckpt, videos, out, device, untrimmed, **kw)

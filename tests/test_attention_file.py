@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from annotations.errors import InputError
-from locbench.attention import AttentionRecord, attention_path, load_attention, load_attention_dir, save_attention
+from locbench.inference.attention import AttentionRecord, attention_path, load_attention, load_attention_dir, save_attention
 
 
 def _rec():

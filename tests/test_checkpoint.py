@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from annotations.errors import InputError
-from locbench.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from locbench.model import ModelConfig, build_model
 
 CLASSES = ("run", "jump", "swim")

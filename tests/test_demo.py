@@ -7,7 +7,7 @@ import os
 import pytest
 
 from locbench.cli import main
-from locbench.demo import margins
+from locbench.demo.pipeline import margins
 
 pytestmark = [pytest.mark.slow]
 

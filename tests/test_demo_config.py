@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from locbench import demo_config as dc
+from locbench.demo import config as dc
 from locbench.cli import build_parser
-from locbench.demo import _flags
+from locbench.demo.pipeline import _flags
 from locbench.synth import ucf_like
 
 

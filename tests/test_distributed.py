@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from locbench.distributed import DistInfo, init_distributed, shard, shard_bounds
+from locbench.training.distributed import DistInfo, init_distributed, shard, shard_bounds
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 7, 12])
@@ -46,7 +46,7 @@ def test_single_process_is_world_of_one(monkeypatch):
 
 SCRIPT = textwrap.dedent('''
     import os, sys, torch
-    import locbench.train as T
+    import locbench.training.train as T
     saves = []
     real_save = T.save_checkpoint
     def counting_save(path, *a, **k):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from locbench.attention import AttentionRecord
-from locbench.localize import (boxes_from_attention, chosen_labels, curve_to_segments, masks_to_boxes,
+from locbench.inference.attention import AttentionRecord
+from locbench.localization.localize import (boxes_from_attention, chosen_labels, curve_to_segments, masks_to_boxes,
                                normalize_minmax, runs_above, segments_from_attention, upsample_masks)
 
 

@@ -10,7 +10,7 @@ from annotations.boxes_io import read_boxes_csv
 from annotations.thumos14 import read_detections_txt, write_class_txt_dir
 from annotations.types import Segments, Tube, TubeDataset, VideoInfo
 from annotations.ucf101_24 import write_pyannot, write_split_list
-from locbench.attention import AttentionRecord, attention_path, save_attention
+from locbench.inference.attention import AttentionRecord, attention_path, save_attention
 from locbench.cli import main
 
 CLASSES = ("Jump", "Run")

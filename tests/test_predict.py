@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from annotations.errors import InputError
-from locbench.attention import attention_path, find_attention_files, load_attention
-from locbench.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
-from locbench.data import read_video_list
-from locbench.predict import (LONG_STRIDE, LONG_WINDOW, fill_nearest, model_name, predict_videos,
+from locbench.inference.attention import attention_path, find_attention_files, load_attention
+from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from locbench.training.data import read_video_list
+from locbench.inference.predict import (LONG_STRIDE, LONG_WINDOW, fill_nearest, model_name, predict_videos,
                               stitch_frame_values, window_importance, window_layout)
-from locbench.train import TrainConfig, train
+from locbench.training.train import TrainConfig, train
 from locbench.video import find_videos, open_video, resample_indices, sample_clip
 
 TINY = dict(num_frames=4, input_size=32, feature_channels=8, hidden_channels=6, spatial_widths=(6,),

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from locbench.tables import Row, Table, main_rows, per_class_table, render
+from locbench.evaluation.tables import Row, Table, main_rows, per_class_table, render
 
 
 def _table():

@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from annotations.errors import InputError
-from locbench.checkpoint import load_checkpoint, model_from_checkpoint
-from locbench.data import read_class_list, read_video_list, resolve_split, segment_positions
-from locbench.features import extract_features, feature_path, load_features, uniform_sampler
-from locbench.train import TrainConfig, train
+from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint
+from locbench.training.data import read_class_list, read_video_list, resolve_split, segment_positions
+from locbench.training.features import extract_features, feature_path, load_features, uniform_sampler
+from locbench.training.train import TrainConfig, train
 
 TINY = dict(num_frames=4, input_size=32, feature_channels=8, hidden_channels=6, spatial_widths=(6,),
             attention_dim=4, batch_size=4, progress=False, device="cpu")
@@ -62,7 +62,7 @@ def test_run_directory_contents(synth, tmp_path):
 
 @pytest.mark.slow
 def test_resume_after_a_crash_continues_exactly(synth, tmp_path, monkeypatch):
-    import locbench.train as T
+    import locbench.training.train as T
 
     straight = train(cfg_for(synth, tmp_path / "a", epochs=3, dropout=0.3))
     real_epoch, calls = T._train_epoch, []

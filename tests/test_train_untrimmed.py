@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from annotations.errors import InputError
-from locbench.checkpoint import load_checkpoint
-from locbench.data import (ClipSampling, VideoClipDataset, clip_positions, is_untrimmed_layout, read_class_list,
+from locbench.model.checkpoint import load_checkpoint
+from locbench.training.data import (ClipSampling, VideoClipDataset, clip_positions, is_untrimmed_layout, read_class_list,
                            read_video_level_labels, resolve_untrimmed_split, soft_target, window_positions)
-from locbench.train import TrainConfig, data_kind, top1_hits, train
+from locbench.training.train import TrainConfig, data_kind, top1_hits, train
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TINY = dict(num_frames=4, input_size=32, feature_channels=8, hidden_channels=6, spatial_widths=(6,),
@@ -256,7 +256,7 @@ def test_cli_explicit_subsets_and_groundtruth_folder(thumos, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_untrimmed_on_feature_cache(thumos, tmp_path):
-    from locbench.features import extract_features, fps_sampler
+    from locbench.training.features import extract_features, fps_sampler
     from locbench.model.backbones import RandomInitWarning, make_backbone
     from locbench.video import find_videos
 

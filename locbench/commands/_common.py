@@ -6,7 +6,7 @@ import os
 import sys
 
 from annotations.errors import InputError
-from locbench.tables import FORMATS, render
+from locbench.evaluation.tables import FORMATS, render
 
 
 def parse_protocols(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,10 +66,10 @@ def model_input_mode(args, detections_attr: str = "detections") -> str:
 def load_model_records(args, kind: str, videos=None):
     """Attention records from --attention, or from running predict with --checkpoint on --videos
     (only the evaluated ``videos`` when given)."""
-    from locbench.attention import load_attention_dir
+    from locbench.inference.attention import load_attention_dir
     if args.attention:
         return load_attention_dir(args.attention), args.attention
-    from locbench.predict import predict_videos
+    from locbench.inference.predict import predict_videos
     out = os.path.join(args.out or ".", "attention")
     predict_videos(args.checkpoint, args.videos, out, device=args.device, batch_size=args.batch_size,
                    untrimmed=(kind == "temporal"), overwrite=args.overwrite,
@@ -79,7 +79,7 @@ def load_model_records(args, kind: str, videos=None):
 
 def emit(args, tables: dict, metrics: dict) -> None:
     """Print the main (and per-class) tables; write everything under --out."""
-    from locbench.outputs import write_outputs
+    from locbench.evaluation.outputs import write_outputs
     for name, table in tables.items():
         if name == "table" or args.per_class:
             sys.stdout.write(render(table, args.format) + "\n")

@@ -25,7 +25,7 @@ def run(args) -> int:
     # Before torch is imported: OpenMP threads that sleep instead of spinning when they wait, so the
     # demo does not slow to a crawl on a small machine that is also running something else.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from locbench.demo import run_demo
+    from locbench.demo.pipeline import run_demo
     result = run_demo(args.out, reduced=args.reduced, seed=args.seed, device=args.device, resume=not args.restart)
     for kind, m in result["margins"].items():
         print(f"{kind:8s}: model mAP@0.3 {100 * m['model']:5.1f} | best baseline {100 * m['best_baseline']:5.1f} "

@@ -49,8 +49,8 @@ def restrict_to_frames(gt, frames_by_video: dict):
 def run(args) -> int:
     from annotations.spatial_io import load_box_detections, load_spatial_gt
     from evaluators.frame_ap import frame_ap, frame_corloc
-    from locbench import evaluation as ev
-    from locbench.outputs import provenance
+    from locbench.evaluation import methods as ev
+    from locbench.evaluation.outputs import provenance
 
     ious = ev.parse_thresholds(args.iou, "--iou")
     protocols = parse_protocols(args.protocol, PROTOCOLS)
@@ -67,8 +67,8 @@ def run(args) -> int:
         methods.append(ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets))
         inputs["detections"] = args.detections
     else:
-        from locbench.baselines import spatial_baselines
-        from locbench.localize import boxes_from_attention
+        from locbench.localization.baselines import spatial_baselines
+        from locbench.localization.localize import boxes_from_attention
         records, source = load_model_records(args, "spatial", videos)
         ev.check_classes(records, dataset.classes, source)
         if args.frames == "sampled":
@@ -88,7 +88,7 @@ def run(args) -> int:
                               return_curves=bool(args.plots)),
         lambda d: frame_corloc(gt, d, ious, unknown_videos=args.unknown_videos))
     if mode != "detections" and args.plots:
-        from locbench.plots import spatial_figures
+        from locbench.evaluation.plots import spatial_figures
         spatial_figures(records, gt, methods[0].detections, args.plots, videos_root=args.videos,
                         threshold=args.mask_threshold, ap_result=evaluated[0].ap)
     title = f"Spatial localization, frame-AP ({', '.join(protocols)})"

@@ -41,8 +41,8 @@ def add_arguments(p):
 def run(args) -> int:
     from annotations.temporal_io import load_temporal_detections, load_temporal_gt
     from evaluators.temporal import temporal_corloc, temporal_map
-    from locbench import evaluation as ev
-    from locbench.outputs import provenance
+    from locbench.evaluation import methods as ev
+    from locbench.evaluation.outputs import provenance
 
     tious = ev.parse_thresholds(args.tiou, "--tiou")
     protocols = parse_protocols(args.protocol, PROTOCOLS)
@@ -57,8 +57,8 @@ def run(args) -> int:
         methods.append(ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets))
         inputs["detections"] = args.detections
     else:
-        from locbench.baselines import uniform_temporal
-        from locbench.localize import segments_from_attention
+        from locbench.localization.baselines import uniform_temporal
+        from locbench.localization.localize import segments_from_attention
         records, source = load_model_records(args, "temporal", gt.videos)
         ev.check_classes(records, gt.classes, source)
         rules = dict(threshold=args.weight_threshold, labels=args.labels, k=args.topk, score=args.score,
@@ -75,7 +75,7 @@ def run(args) -> int:
                                   return_curves=bool(args.plots)),
         lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos))
     if mode != "detections" and args.plots:
-        from locbench.plots import temporal_figures
+        from locbench.evaluation.plots import temporal_figures
         temporal_figures(records, gt, methods[0].detections, args.plots, threshold=args.weight_threshold,
                          ap_result=evaluated[0].ap)
     title = f"Temporal localization ({', '.join(protocols)}, subset {args.subset})"

@@ -27,8 +27,8 @@ def add_arguments(p):
 def run(args) -> int:
     from annotations.spatial_io import load_gt_tubes, load_tube_detections
     from evaluators.video_ap import video_ap
-    from locbench import evaluation as ev
-    from locbench.outputs import provenance
+    from locbench.evaluation import methods as ev
+    from locbench.evaluation.outputs import provenance
 
     ious = ev.parse_thresholds(args.iou, "--iou")
     gt = load_gt_tubes(args.gt, split=args.split)

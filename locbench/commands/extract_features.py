@@ -36,9 +36,9 @@ def run(args) -> int:
     import sys
 
     from annotations.errors import InputError
-    from locbench import distributed as D
-    from locbench.data import read_video_list, video_root
-    from locbench.features import extract_features, fps_sampler, uniform_sampler
+    from locbench.training import distributed as D
+    from locbench.training.data import read_video_list, video_root
+    from locbench.training.features import extract_features, fps_sampler, uniform_sampler
     from locbench.model.backbones import make_backbone
     from locbench.video import find_videos
 

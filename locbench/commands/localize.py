@@ -28,9 +28,9 @@ def add_arguments(p):
 
 def run(args) -> int:
     from annotations.errors import InputError
-    from locbench import evaluation as ev
-    from locbench.attention import load_attention_dir
-    from locbench.localize import boxes_from_attention, segments_from_attention
+    from locbench.evaluation import methods as ev
+    from locbench.inference.attention import load_attention_dir
+    from locbench.localization.localize import boxes_from_attention, segments_from_attention
 
     if not args.boxes and not args.segments:
         raise InputError(None, "arguments", "nothing to write: give --boxes CSV and/or --segments FILE")

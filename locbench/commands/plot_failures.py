@@ -40,9 +40,9 @@ def _kind(path: str) -> str:
 
 
 def run(args) -> int:
-    from locbench import evaluation as ev
-    from locbench.attention import load_attention_dir
-    from locbench import plots
+    from locbench.evaluation import methods as ev
+    from locbench.inference.attention import load_attention_dir
+    from locbench.evaluation import plots
 
     records = load_attention_dir(args.attention)
     kind = _kind(args.gt) if args.kind == "auto" else args.kind
@@ -50,7 +50,7 @@ def run(args) -> int:
         from annotations.spatial_io import load_spatial_gt
         from evaluators.frame_ap import frame_ap
         from locbench.commands.eval_spatial import restrict_to_frames
-        from locbench.localize import boxes_from_attention
+        from locbench.localization.localize import boxes_from_attention
         dataset = load_spatial_gt(args.gt, split=args.split)
         videos = dataset.test_videos or tuple(dataset.videos)
         gt = restrict_to_frames(dataset.frame_boxes(videos), {r.video: r.frame_idx for r in records})
@@ -62,7 +62,7 @@ def run(args) -> int:
     else:
         from annotations.temporal_io import load_temporal_gt
         from evaluators.temporal import temporal_map
-        from locbench.localize import segments_from_attention
+        from locbench.localization.localize import segments_from_attention
         gt = load_temporal_gt(args.gt, subset=args.subset, class_index=args.class_index)
         dets = segments_from_attention(records, threshold=args.weight_threshold)
         tious = ev.parse_thresholds(args.iou or "0.1,0.2,0.3,0.4,0.5", "--iou")

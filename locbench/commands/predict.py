@@ -45,8 +45,8 @@ def run(args) -> int:
     import os
     import sys
 
-    from locbench.data import read_video_list
-    from locbench.predict import predict_videos
+    from locbench.training.data import read_video_list
+    from locbench.inference.predict import predict_videos
 
     names = list(read_video_list(args.split)) if args.split else None
     report = predict_videos(args.checkpoint, args.videos, args.out, device=args.device, batch_size=args.batch_size,

@@ -97,7 +97,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     import dataclasses
 
-    from locbench.train import TrainConfig, train
+    from locbench.training.train import TrainConfig, train
 
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})

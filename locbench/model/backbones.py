@@ -101,7 +101,7 @@ def load_state_dict_file(path: str | os.PathLike, what: str = "weights") -> dict
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise InputError(p, None, f"{what} file does not exist" if not os.path.exists(p) else f"{what} path is not a file")
-    from locbench.checkpoint import safe_torch_load
+    from locbench.model.checkpoint import safe_torch_load
 
     sd = safe_torch_load(p, what)
     if not isinstance(sd, dict) or not sd or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):

@@ -51,7 +51,7 @@ def _flags(options: dict) -> list[str]:
 
 
 def plan(out: str, config, seed: int = 0, device: str = "auto") -> DemoPlan:
-    """The CLI calls of the demo, in order (see ``locbench.demo_config`` for the sizes).
+    """The CLI calls of the demo, in order (see ``locbench.demo.config`` for the sizes).
 
     Prediction uses each run's ``last.pt``: the demo never selects a checkpoint on the test split.
     """
@@ -199,7 +199,7 @@ def clear_previous_demo(out: str) -> None:
 def run_demo(out: str = "locbench-demo", reduced: bool = False, seed: int = 0, device: str = "auto",
              resume: bool = True) -> dict:
     """Run every stage and write the report; return the margins over the baselines."""
-    from locbench import demo_config
+    from locbench.demo import config as demo_config
     config = demo_config.REDUCED if reduced else demo_config.DEFAULT
     p = plan(out, config, seed, device)
     if not resume:

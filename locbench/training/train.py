@@ -24,8 +24,8 @@ import torch
 
 from annotations.atomic import atomic_write_text
 from annotations.errors import InputError
-from locbench import distributed as D
-from locbench.checkpoint import _load_into, load_checkpoint, save_checkpoint
+from locbench.training import distributed as D
+from locbench.model.checkpoint import _load_into, load_checkpoint, save_checkpoint
 from locbench.model.config import ModelConfig
 from locbench.model.losses import LossWeights, attention_losses
 
@@ -150,7 +150,7 @@ def _run_dir_check(cfg: TrainConfig) -> str | None:
 
 def data_kind(cfg: TrainConfig) -> str:
     """``untrimmed`` when a subset is given or the root has a THUMOS'14-style ground-truth folder."""
-    from locbench.data import is_untrimmed_layout
+    from locbench.training.data import is_untrimmed_layout
 
     if cfg.train_subset or cfg.val_subset:
         return "untrimmed"
@@ -160,7 +160,7 @@ def data_kind(cfg: TrainConfig) -> str:
 
 
 def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
-    from locbench.data import resolve_split, resolve_untrimmed_split
+    from locbench.training.data import resolve_split, resolve_untrimmed_split
 
     if kind == "untrimmed":
         val_subset = cfg.val_subset or "test"
@@ -171,7 +171,7 @@ def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
         train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
     prov = None
     if cfg.features:
-        from locbench.features import cache_provenance, feature_path
+        from locbench.training.features import cache_provenance, feature_path
 
         prov = cache_provenance(cfg.features, [v.name for v in train_items])
         if cfg.backbone is not None and prov["backbone"] != cfg.backbone:
@@ -191,7 +191,7 @@ def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
 def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "trimmed"):
     from torch.utils.data import DataLoader, DistributedSampler, Subset
 
-    from locbench.data import ClipSampling, FeatureClipDataset, VideoClipDataset
+    from locbench.training.data import ClipSampling, FeatureClipDataset, VideoClipDataset
 
     sampling = ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)
     soft = mcfg.num_classes if kind == "untrimmed" else None  # multi-label videos: soft targets
@@ -316,7 +316,7 @@ def train(cfg: TrainConfig) -> TrainResult:
 
 
 def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
-    from locbench.data import read_class_list
+    from locbench.training.data import read_class_list
     from locbench.model.net import build_model
 
     classes = read_class_list(cfg.classes)
@@ -329,7 +329,7 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if cfg.features and cfg.backbone_weights:
         raise InputError(None, "arguments", "--backbone-weights is for end-to-end runs; with --features the cache "
                                             "records which weights made it")
-    from locbench.data import ClipSampling
+    from locbench.training.data import ClipSampling
 
     ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
     kind = data_kind(cfg)

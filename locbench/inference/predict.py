@@ -156,7 +156,7 @@ def _check_frames(src) -> None:
 
 def predict_trimmed(runner: _Runner, src, mask_frames: str = "all", name: str = ""):
     """One clip of n frames (``sample_clip``); masks on every frame (``all``) or the clip's frames."""
-    from locbench.attention import AttentionRecord
+    from locbench.inference.attention import AttentionRecord
     from locbench.video import sample_clip
 
     torch = runner.torch
@@ -194,7 +194,7 @@ def predict_trimmed(runner: _Runner, src, mask_frames: str = "all", name: str = 
 def predict_untrimmed(runner: _Runner, src, sample_fps: float = 10.0, window: int | None = None,
                       stride: int | None = None, name: str = ""):
     """Frames at ``sample_fps``, windows (:func:`window_layout`), the model per window, stitched."""
-    from locbench.attention import AttentionRecord
+    from locbench.inference.attention import AttentionRecord
     from locbench.video import resample_indices
 
     torch = runner.torch
@@ -251,7 +251,7 @@ def checkpoint_kind(ckpt) -> str | None:
 
 
 def _done(path: str) -> bool:
-    from locbench.attention import load_attention
+    from locbench.inference.attention import load_attention
 
     if not os.path.isfile(path):
         return False
@@ -302,9 +302,9 @@ def predict_videos(checkpoint, videos_root, out_dir, device="auto", batch_size=8
     """
     from tqdm import tqdm
 
-    from locbench import distributed as D
-    from locbench.attention import attention_path, save_attention
-    from locbench.checkpoint import load_checkpoint, model_from_checkpoint
+    from locbench.training import distributed as D
+    from locbench.inference.attention import attention_path, save_attention
+    from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint
     from locbench.model.backbones import file_sha256
     from locbench.video import find_videos, iter_readable, skip_failures
 

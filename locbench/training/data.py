@@ -26,7 +26,7 @@ class ClipReadError(InputError):
 
     def __init__(self, message: str):
         lines = [ln.strip() for ln in str(message).splitlines() if ln.strip()]
-        tag = f"{type(self).__name__}: "  # "locbench.data.ClipReadError: ..." in a worker's traceback
+        tag = f"{type(self).__name__}: "  # "locbench.training.data.ClipReadError: ..." in a worker's traceback
         tagged = [ln for ln in lines if tag in ln and not ln.startswith("Caught ")]
         text = tagged[-1].split(tag, 1)[1] if tagged else (lines[0] if lines else "")
         super().__init__(None, None, text)
@@ -372,7 +372,7 @@ class FeatureClipDataset(_EpochDataset):
     def __getitem__(self, index: int):
         import torch
 
-        from locbench.features import feature_path, load_features
+        from locbench.training.features import feature_path, load_features
 
         item = self.items[index]
         path = feature_path(self.features_dir, item.name)

@@ -65,7 +65,7 @@ REDUCED_TRAIN_TEMPORAL: dict = dict(TRAIN_TEMPORAL, epochs=12)
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """One demo variant: the flags of every stage (see ``locbench.demo.plan``)."""
+    """One demo variant: the flags of every stage (see ``locbench.demo.pipeline.plan``)."""
 
     name: str
     synth_ucf: dict = field(default_factory=dict)

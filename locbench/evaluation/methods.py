@@ -10,8 +10,8 @@ import numpy as np
 from annotations.errors import InputError
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments, TubeDataset
 from evaluators.results import APResult, CorLocResult
-from locbench.attention import AttentionRecord
-from locbench.tables import Table, main_rows, per_class_table
+from locbench.inference.attention import AttentionRecord
+from locbench.evaluation.tables import Table, main_rows, per_class_table
 
 
 @dataclass(frozen=True)

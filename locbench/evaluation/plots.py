@@ -22,8 +22,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from annotations.atomic import atomic_open  # noqa: E402
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments  # noqa: E402
-from locbench.attention import AttentionRecord  # noqa: E402
-from locbench.localize import masks_to_boxes, normalize_minmax, upsample_masks  # noqa: E402
+from locbench.inference.attention import AttentionRecord  # noqa: E402
+from locbench.localization.localize import masks_to_boxes, normalize_minmax, upsample_masks  # noqa: E402
 
 GT_COLOUR = "#1f5fd6"
 PRED_COLOUR = "#e0301e"

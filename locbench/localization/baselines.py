@@ -14,8 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from annotations.types import FrameBoxes, Segments
-from locbench.attention import AttentionRecord
-from locbench.localize import boxes_from_attention, segments_from_attention
+from locbench.inference.attention import AttentionRecord
+from locbench.localization.localize import boxes_from_attention, segments_from_attention
 
 
 def full_frame_box_fn(rec: AttentionRecord):

@@ -12,7 +12,7 @@ import sys
 
 from annotations.atomic import atomic_write_text
 from locbench import __version__
-from locbench.tables import EXTENSIONS, FORMATS, Table, render
+from locbench.evaluation.tables import EXTENSIONS, FORMATS, Table, render
 
 
 def file_sha256(path: str | os.PathLike) -> str:

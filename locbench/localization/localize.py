@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from annotations.types import FrameBoxes, Segments
-from locbench.attention import AttentionRecord
+from locbench.inference.attention import AttentionRecord
 
 LABEL_RULES = ("top1", "topk", "gt")
 SPATIAL_SCORES = ("cls*mask", "cls", "mask")

@@ -1,0 +1,1 @@
+"""Evaluation: methods against one ground truth, the papers' tables, metrics.json outputs and figures."""

@@ -1,0 +1,1 @@
+"""Inference: run a checkpoint on videos (predict) and read / write attention files."""

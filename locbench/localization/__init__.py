@@ -1,0 +1,1 @@
+"""Localization: attention masks / temporal weights -> boxes / segments, and the trivial baselines."""

@@ -1,0 +1,1 @@
+"""Training: split discovery, torch datasets, the feature cache, DDP helpers and the training loop."""
