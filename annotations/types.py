@@ -46,6 +46,9 @@ class Segments:
     score: np.ndarray | None = None  # (N,) float64, detections only
     videos: tuple[str, ...] = ()
     source: str = ""  # file it was read from, for messages
+    #: what the reader changed or noticed (e.g. "3 rows with start > end swapped, as TH14evalDet does");
+    #: the evaluation path prints them, shows them under the table and writes them to metrics.json
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "video", _str_array(self.video))
@@ -65,7 +68,7 @@ class Segments:
     def select(self, mask: np.ndarray) -> "Segments":
         """Rows where ``mask`` is true (the ``videos`` set is kept)."""
         return Segments(self.video[mask], self.t_start_s[mask], self.t_end_s[mask], self.label[mask],
-                        None if self.score is None else self.score[mask], self.videos, self.source)
+                        None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +85,7 @@ class FrameBoxes:
     score: np.ndarray | None = None  # (N,) float64
     videos: tuple[str, ...] = ()
     source: str = ""
+    notes: tuple[str, ...] = ()  # as Segments.notes
 
     def __post_init__(self):
         object.__setattr__(self, "video", _str_array(self.video))
@@ -99,7 +103,7 @@ class FrameBoxes:
 
     def select(self, mask: np.ndarray) -> "FrameBoxes":
         return FrameBoxes(self.video[mask], self.frame_idx[mask], self.label[mask], self.boxes_xyxy[mask],
-                          None if self.score is None else self.score[mask], self.videos, self.source)
+                          None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
 
 @dataclass(frozen=True, eq=False)
