@@ -314,12 +314,11 @@ FOURCC = {("lossy", ".avi"): "MJPG", ("lossy", ".mp4"): "mp4v", ("lossless", ".a
 def write_video(path: str, frames_rgb, fps: float, frame_wh: tuple[int, int], codec: str = "lossy") -> int:
     """Write RGB frames to ``path`` atomically (temp file in the same folder, then rename); return the count."""
     import os
-    import tempfile
 
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    from annotations.atomic import make_temp_sibling
+
     ext = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp" + ext, dir=directory)
+    fd, tmp = make_temp_sibling(path, suffix=".tmp" + ext)
     os.close(fd)
     fourcc = FOURCC[(codec, ext.lower())]
     writer = cv2.VideoWriter(tmp, cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*fourcc), float(fps), tuple(frame_wh))
