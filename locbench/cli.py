@@ -1,13 +1,17 @@
 """``locbench`` command line: one sub-command per module in :mod:`locbench.commands`.
 
 Bad input never produces a traceback: :class:`annotations.InputError` and OS errors become one
-line on stderr and exit status 2.
+line on stderr and exit status 2. Library messages name Python parameters (``unknown_videos='fp'``);
+:func:`translate_message` rewrites them into the verb's flags (``--unknown-videos fp``). A closed
+pipe (``locbench eval-temporal ... | head``) ends quietly: files are written before tables are printed.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import importlib.util
+import os
+import re
 import sys
 
 from annotations.errors import InputError
@@ -22,6 +26,16 @@ def _command_modules():
             yield verb, importlib.import_module(name)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Module docstrings as written, and every option's default in its help."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return action.help
+        return text + " (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="locbench",
@@ -31,10 +45,67 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for verb, module in _command_modules():
         p = sub.add_parser(verb, help=module.HELP, description=module.__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                           formatter_class=HelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+_PARAM_VALUE = re.compile(r"\b([a-z][a-z0-9_]*)=(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z0-9_.,:/+*-]+))")
+_PARAM_BARE = re.compile(r"(?<![-\w])([a-z][a-z0-9_]*)(?=\s*(?:=|:|\)|,|;|$))")
+
+
+def _flags_by_dest(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """dest -> the first long option string of that dest."""
+    flags = {}
+    for action in parser._actions:
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if longs and action.help != argparse.SUPPRESS and action.dest not in flags:
+            flags[action.dest] = longs[0]
+    return flags
+
+
+def translate_message(error: InputError, parser: argparse.ArgumentParser | None) -> str:
+    """The error as one line in the CLI's words: ``param='value'`` → ``--param value`` and a ``where``
+    that names a parameter → its flag, for every ``param`` that is a dest of the verb's parser.
+
+    >>> p = argparse.ArgumentParser(); _ = p.add_argument("--unknown-videos")
+    >>> translate_message(InputError("d.txt", None, "set unknown_videos='fp' to count them"), p)
+    'd.txt: set --unknown-videos fp to count them'
+    >>> translate_message(InputError(None, "unknown_videos", "bad value"), p)
+    '--unknown-videos: bad value'
+    """
+    if parser is None:
+        return str(error)
+    flags = _flags_by_dest(parser)
+
+    def value(m):
+        flag = flags.get(m.group(1))
+        if flag is None:
+            return m.group(0)
+        val = next(g for g in m.groups()[1:] if g is not None)
+        return f"{flag} {val}"
+
+    problem = _PARAM_VALUE.sub(value, error.problem)
+    where = flags.get(error.where, error.where) if error.where else error.where
+    return ": ".join([p for p in (error.path, where) if p] + [problem])
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return None
+
+
+def _quiet_broken_pipe() -> int:
+    """stdout's reader went away (``| head``): stop printing, without a traceback at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except InputError as e:
-        print(f"locbench {args.command}: error: {e}", file=sys.stderr)
+        print(f"locbench {args.command}: error: {translate_message(e, _subparser(parser, args.command))}",
+              file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""

@@ -83,3 +83,10 @@ def run_plugins(ctx: EvaluationContext, plugins: Sequence | None = None) -> dict
         if ctx.args is None or plugin.enabled(ctx.args):
             results[plugin.name] = plugin.run(ctx)
     return results
+
+
+def add_plugin_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """Let every registered plugin of ``task`` add its CLI flags (called by each eval verb's
+    ``add_arguments``; a plugin adds an argument group named after itself)."""
+    for plugin in plugins_for(task):
+        plugin.add_arguments(parser, task)
