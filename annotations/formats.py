@@ -51,6 +51,14 @@ def _is_json(path: str, role: str) -> bool:
     return os.path.isfile(path) and (path.lower().endswith(".json") or _head(path, 64)[:1] in (b"{", b"["))
 
 
+def _activitynet_json(path: str, role: str) -> bool:
+    """ActivityNet JSON: an object with ``database`` (GT) or ``results`` (detections) near its start."""
+    if not _is_json(path, role):
+        return False
+    head = _head(path, 1 << 16)
+    return head[:1] == b"{" and (b'"database"' in head if role == "gt" else b'"images"' not in head)
+
+
 def _thumos_txt(path: str, role: str) -> bool:
     return os.path.isdir(path) if role == "gt" else (os.path.isfile(path) and not _is_json(path, role))
 
@@ -105,7 +113,7 @@ FORMATS: tuple[FileFormat, ...] = (
                description="THUMOS'14: folder of <Class>_<subset>.txt (GT); 'video t_start t_end class_id score' (detections)"),
     FileFormat("thumos14-csv", "temporal", _thumos_csv, {"gt": _temporal_reader("thumos14-csv", "gt")},
                aliases=("thumos-csv",), description="thumos14_test_groundtruth.csv (GT with video info)"),
-    FileFormat("activitynet-json", "temporal", _is_json,
+    FileFormat("activitynet-json", "temporal", _activitynet_json,
                {"gt": _temporal_reader("activitynet", "gt"), "detections": _temporal_reader("activitynet", "detections")},
                {"gt": _lazy("annotations.activitynet", "write_gt_json"),
                 "detections": _lazy("annotations.activitynet", "write_results_json")},

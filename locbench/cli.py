@@ -31,9 +31,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+        if ("%(default)" in text or _no_default(action) or not action.option_strings
+                or ("default" in text and str(action.default) in text)):
             return action.help
-        return text + " (default: %(default)s)"
+        return (text + " " if text.strip() else "") + "(default: %(default)s)"
+
+
+def _no_default(action: argparse.Action) -> bool:
+    return action.default is None or isinstance(action.default, bool) or action.default == argparse.SUPPRESS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(verb, help=module.HELP, description=module.__doc__,
                            formatter_class=HelpFormatter)
         module.add_arguments(p)
+        for action in p._actions:  # an option without help text would hide its default
+            if not action.help and action.option_strings and not _no_default(action):
+                action.help = "(default: %(default)s)"
         p.set_defaults(_run=module.run)
     return parser
 

@@ -17,6 +17,10 @@ HELP = "frame-mAP / CorLoc of box detections, attention files or a checkpoint (U
 PROTOCOLS = ("voc", "act", "coco")
 
 
+def _shown(names) -> str:
+    return "{" + ",".join(names) + "}"
+
+
 def add_arguments(p):
     p.add_argument("--gt", required=True, metavar="GT",
                    help="ground truth: pyannot.pkl, pyannot_with_class_names.pkl, finalAnnots.mat, COCO JSON or box CSV")
@@ -26,8 +30,10 @@ def add_arguments(p):
     p.add_argument("--protocol", default="voc", help="voc, act, coco, or several comma-separated")
     p.add_argument("--iou", default="0.05,0.1,0.2,0.3", help="IoU thresholds, comma-separated")
     p.add_argument("--gt-format", default="auto", choices=choices("spatial", "gt", aliases=True),
+                   metavar=_shown(choices("spatial", "gt")),
                    help="ground-truth format (annotations/formats.py)")
     p.add_argument("--det-format", default="auto", choices=choices("spatial", "detections", aliases=True),
+                   metavar=_shown(choices("spatial", "detections")),
                    help="detection format (annotations/formats.py)")
     add_unknown_videos_argument(p)
     p.add_argument("--frames", choices=("sampled", "all"), default="sampled",

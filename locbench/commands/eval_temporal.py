@@ -17,6 +17,10 @@ HELP = "temporal mAP / CorLoc of detections, attention files or a checkpoint (TH
 PROTOCOLS = ("activitynet", "thumos14")
 
 
+def _shown(names) -> str:
+    return "{" + ",".join(names) + "}"
+
+
 def add_arguments(p):
     p.add_argument("--gt", required=True, metavar="GT",
                    help="ground truth: directory of <Class>_<subset>.txt, ActivityNet-style JSON, or "
@@ -28,8 +32,10 @@ def add_arguments(p):
     p.add_argument("--tiou", default="0.1,0.2,0.3,0.4,0.5", help="tIoU thresholds, comma-separated")
     p.add_argument("--subset", default="test", help="ground-truth subset")
     p.add_argument("--gt-format", default="auto", choices=choices("temporal", "gt", aliases=True),
+                   metavar=_shown(choices("temporal", "gt")),
                    help="ground-truth format (annotations/formats.py)")
     p.add_argument("--det-format", default="auto", choices=choices("temporal", "detections", aliases=True),
+                   metavar=_shown(choices("temporal", "detections")),
                    help="detection format (annotations/formats.py)")
     p.add_argument("--class-index", metavar="TXT", help="class ids and names of THUMOS-format files (ground-truth "
                                                         "folder, txt detections); default: the official "
