@@ -1,0 +1,251 @@
+"""The one evaluation path (locbench.evaluation.tasks): several methods in one table, every note in
+the table / metrics.json / stderr, counts of what was evaluated, plugins, and figures that draw
+exactly the detections that were scored."""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotations.types import FrameBoxes, Segments, Tube, TubeDataset, VideoInfo
+from annotations.thumos14 import write_class_txt_dir
+from annotations.ucf101_24 import write_pyannot, write_split_list
+from evaluators.temporal import temporal_map
+from locbench.cli import main
+from locbench.evaluation import plots, plugins
+from locbench.evaluation.plugins import PluginResult
+from locbench.evaluation.tasks import SpatialEvaluation, TemporalEvaluation, restrict_to_frames
+from locbench.inference.attention import AttentionRecord, attention_path, save_attention
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+THUMOS = SHARED / "data" / "thumos14"
+UCF = SHARED / "data" / "ucf101_24"
+REF = SHARED / "reference"
+CLASSES = ("Jump", "Run")
+
+
+def _perturbed_copy(tmp_path):
+    """The reference THUMOS txt with every score of one class reversed in rank (a worse method)."""
+    rows = (REF / "temporal" / "detections.txt").read_text().splitlines()
+    out = []
+    for line in rows:
+        parts = line.split()
+        if len(parts) == 5:
+            parts[4] = f"{1.0 - float(parts[4]):.6f}"
+        out.append(" ".join(parts))
+    path = tmp_path / "worse.txt"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def test_several_detection_files_one_table_one_metrics(tmp_path, capsys):
+    worse = _perturbed_copy(tmp_path)
+    out = tmp_path / "out"
+    code = main(["eval-temporal", "--gt", str(THUMOS / "groundtruth"), "--detections",
+                 str(REF / "temporal" / "detections.txt"), str(worse), "--name", "ref,worse",
+                 "--protocol", "thumos14,activitynet", "--unknown-videos", "fp", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    metrics = json.loads((out / "metrics.json").read_text())
+    names = [m["name"] for m in metrics["methods"]]
+    assert names == ["ref [thumos14]", "worse [thumos14]", "ref [activitynet]", "worse [activitynet]"]
+    expected = json.loads((REF / "temporal" / "expected.json").read_text())
+    k = len(metrics["thresholds"])
+    np.testing.assert_allclose(metrics["methods"][0]["ap"]["mAP"], expected["thumos14"]["mAP"][:k], atol=1e-6)
+    assert metrics["methods"][1]["ap"]["mAP"][0] < metrics["methods"][0]["ap"]["mAP"][0]
+    table = (out / "table.md").read_text()
+    assert "worse [activitynet]" in table and "ref [thumos14]" in table
+    # what the numbers were computed on, in the table, metrics.json and on stderr
+    counts = metrics["counts"]
+    assert counts["videos"] == 213 and counts["subset"] == "subset test"
+    n_lines = sum(1 for l in (REF / "temporal" / "detections.txt").read_text().splitlines() if l.strip())
+    assert counts["detections"] == {"ref": n_lines, "worse": n_lines}
+    assert counts["ground_truth"] > 0
+    assert any(w.startswith("computed on 213 videos") for w in metrics["warnings"])
+    assert "computed on 213 videos" in table
+    assert "note: computed on 213 videos" in captured.err
+    # the unknown-video note of the evaluator reaches all three places, for each method
+    fp = [w for w in metrics["warnings"] if "counted as false positives" in w]
+    assert fp and any(w.startswith("worse [activitynet]:") for w in fp)
+    assert "counted as false positives" in table and "counted as false positives" in captured.err
+
+
+def test_names_must_match_inputs(capsys):
+    code = main(["eval-temporal", "--gt", str(THUMOS / "groundtruth"), "--detections",
+                 str(REF / "temporal" / "detections.txt"), "--name", "a,b", "--unknown-videos", "fp"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--name" in err and "2 name(s) for 1 input(s)" in err
+
+
+def test_reader_notes_reach_table_metrics_and_stderr(tmp_path, monkeypatch, capsys):
+    """A note a reader puts in Segments.notes is shown under the table, kept in metrics.json and printed."""
+    import annotations.temporal_io as tio
+    real = tio.load_temporal_detections
+
+    def noted(*a, **kw):
+        dets = real(*a, **kw)
+        return Segments(dets.video, dets.t_start_s, dets.t_end_s, dets.label, dets.score, dets.videos, dets.source,
+                        notes=("3 rows with start > end swapped",))
+    monkeypatch.setattr(tio, "load_temporal_detections", noted)
+    out = tmp_path / "o"
+    assert main(["eval-temporal", "--gt", str(THUMOS / "groundtruth"), "--detections",
+                 str(REF / "temporal" / "detections.txt"), "--unknown-videos", "fp", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "detections.txt: 3 rows with start > end swapped" in metrics["warnings"]
+    assert "3 rows with start > end swapped" in (out / "table.md").read_text()
+    assert "% note: detections.txt: 3 rows with start > end swapped" in (out / "table.tex").read_text()
+    assert "note: detections.txt: 3 rows with start > end swapped" in err
+
+
+class _ProbePlugin:
+    """A plugin that records its context and rescoring one method, with a note, a table and metrics."""
+
+    name = "probe"
+    tasks = ("temporal", "spatial", "video")
+
+    def __init__(self):
+        self.ctx = None
+
+    def add_arguments(self, parser, task):
+        parser.add_argument("--probe", action="store_true", help="run the probe plugin")
+
+    def enabled(self, args):
+        return bool(getattr(args, "probe", False))
+
+    def run(self, ctx):
+        from locbench.evaluation.tables import Row, Table
+        self.ctx = ctx
+        again = ctx.score_fn(ctx.methods[0].detections, ctx.protocols[0])
+        return PluginResult(metrics={"rescored": [float(v) for v in again.mean_ap]},
+                            tables={"t": Table("probe", "tIoU", ctx.thresholds, (Row("x", "mAP", again.mean_ap),))},
+                            notes=["probe ran"])
+
+
+def test_plugins_get_every_method_and_their_output_reaches_every_place(tmp_path, monkeypatch, capsys):
+    probe = _ProbePlugin()
+    module = type(sys)("probe_plugin_module")
+    module.PLUGIN = probe
+    monkeypatch.setitem(sys.modules, "probe_plugin_module", module)
+    monkeypatch.setattr(plugins, "PLUGIN_MODULES", ("probe_plugin_module",))
+    worse = _perturbed_copy(tmp_path)
+    out = tmp_path / "o"
+    argv = ["eval-temporal", "--gt", str(THUMOS / "groundtruth"), "--detections", str(REF / "temporal" / "detections.txt"),
+            str(worse), "--unknown-videos", "fp", "--protocol", "thumos14", "--out", str(out)]
+    assert main(argv) == 0 and probe.ctx is None  # not enabled without its flag
+    assert main(argv + ["--probe", "--overwrite"]) == 0
+    capsys.readouterr()
+    ctx = probe.ctx
+    assert [m.name for m in ctx.methods] == ["detections.txt", "worse.txt"]
+    assert len(ctx.methods[1].detections) > 0 and ctx.task == "temporal" and ctx.out_dir == str(out)
+    metrics = json.loads((out / "metrics.json").read_text())
+    np.testing.assert_allclose(metrics["analyses"]["probe"]["rescored"], metrics["methods"][0]["ap"]["mAP"])
+    assert "probe: probe ran" in metrics["warnings"] and (out / "probe_t.md").exists()
+    assert "probe: probe ran" in (out / "table.md").read_text()
+
+
+def test_python_api_runs_without_cli(tmp_path):
+    report = TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"],
+                                protocols=["thumos14"], unknown_videos="fp").run()
+    df = report.to_dataframe()
+    gt = TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"])
+    gt.load_ground_truth()
+    from annotations.temporal_io import load_temporal_detections
+    direct = temporal_map(gt.gt, load_temporal_detections(REF / "temporal" / "detections.txt"), (0.1, 0.2, 0.3, 0.4, 0.5),
+                          protocol="thumos14", unknown_videos="fp")
+    got = df[(df.metric == "mAP")].sort_values("threshold")["value"].to_numpy()
+    np.testing.assert_allclose(got, direct.mean_ap)
+    assert not (tmp_path / "metrics.json").exists()  # run() writes nothing
+    report.write(tmp_path / "w")
+    assert (tmp_path / "w" / "metrics.json").exists()
+
+
+def test_restrict_to_frames_lives_in_the_evaluation_package():
+    gt = FrameBoxes(["a", "a", "b", "c"], [0, 5, 0, 1], ["x"] * 4, np.zeros((4, 4)))
+    kept = restrict_to_frames(gt, {"a": np.array([5]), "b": [0, 3]})
+    assert kept.video.tolist() == ["a", "b"] and kept.frame_idx.tolist() == [5, 0]
+
+
+# ----------------------------------------------------------------------------- figures = what was scored
+
+H, W = 60, 80
+
+
+def _spatial_fixture(tmp_path):
+    """Two 6-frame clips; masks cover the actor in frames 0-2 and the far corner in 3-5; the
+    classifier's top-1 is wrong for the second video (so --labels gt changes the labels)."""
+    tubes, infos = [], {}
+    att = tmp_path / "att"
+    for i, (video, label) in enumerate((("Jump/v_Jump_g01_c01", "Jump"), ("Run/v_Run_g01_c01", "Run"))):
+        x0, y0 = (10, 10) if i == 0 else (40, 20)
+        tubes.append(Tube(video, label, np.arange(6), np.array([[x0, y0, x0 + 30, y0 + 30]] * 6, float)))
+        infos[video] = VideoInfo(video, label, 6, width=W, height=H)
+        masks = np.zeros((6, 6, 8), np.float32)
+        masks[:3, y0 // 10:(y0 + 30) // 10, x0 // 10:(x0 + 30) // 10] = 1.0
+        masks[3:, 0:1, 7:8] = 1.0
+        scores = np.array([0.9, 0.1]) if i == 0 else np.array([0.6, 0.4])  # second video: top-1 wrong
+        save_attention(attention_path(att, video), AttentionRecord(video, CLASSES, scores, np.arange(6), 25.0, (H, W),
+                                                                   masks=masks, frame_importance=np.ones(6)))
+    dataset = TubeDataset(CLASSES, infos, tuple(tubes), test_videos=tuple(infos))
+    write_pyannot(tmp_path / "pyannot.pkl", dataset, with_class_names=True)
+    write_split_list(tmp_path / "test.txt", list(infos))
+    return att
+
+
+@pytest.mark.parametrize("labels,score", [("gt", "cls"), ("top1", "cls*mask")])
+def test_spatial_figures_draw_exactly_the_scored_boxes(tmp_path, monkeypatch, labels, score):
+    att = _spatial_fixture(tmp_path)
+    drawn = []
+    real_gallery = plots.box_gallery
+
+    def capture(items, out_path, title, columns=4):
+        drawn.extend(items)
+        return real_gallery(items, out_path, title, columns)
+    monkeypatch.setattr(plots, "box_gallery", capture)
+    report = SpatialEvaluation(tmp_path / "pyannot.pkl", split=tmp_path / "test.txt", attention=[att], labels=labels,
+                               score=score, plots_dir=tmp_path / "figs").run()
+    scored = report.methods[0].detections
+    assert drawn and report.figures
+    for item in drawn:
+        row = item["det_row"]
+        assert row is not None
+        np.testing.assert_array_equal(item["pred_box"], scored.boxes_xyxy[row])
+        assert item["pred_label"] == scored.label[row] and item["pred_score"] == scored.score[row]
+        assert scored.video[row] == item["video"] and scored.frame_idx[row] == item["frame"]
+    run_labels = {item["video"]: item["pred_label"] for item in drawn}
+    if labels == "gt":
+        assert run_labels["Run/v_Run_g01_c01"] == "Run"  # the ground-truth label, as scored
+        np.testing.assert_allclose(sorted(set(np.round(scored.score, 5))), [0.4, 0.9])  # --score cls: P(label)
+    else:
+        assert run_labels["Run/v_Run_g01_c01"] == "Jump"
+    good = [i for i in drawn if i["frame"] < 3 and i["pred_label"] == i["gt_label"]]
+    assert good and all(i["iou"] == pytest.approx(1.0) for i in good)
+    assert all(i["iou"] == 0.0 for i in drawn if i["frame"] >= 3)
+
+
+def test_temporal_timelines_draw_the_scored_segments(tmp_path, monkeypatch):
+    (tmp_path / "gt").mkdir()
+    index = tmp_path / "ci.txt"
+    index.write_text("1 Jump\n2 Run\n")
+    write_class_txt_dir(tmp_path / "gt", Segments(["video_test_0000001"], [8.0], [12.0], ["Jump"]), "test",
+                        class_index=str(index))
+    frame_idx = np.arange(0, 600, 3)
+    t = frame_idx / 30.0
+    save_attention(attention_path(tmp_path / "att", "video_test_0000001"),
+                   AttentionRecord("video_test_0000001", CLASSES, np.array([0.3, 0.7]), frame_idx, 30.0, (90, 160),
+                                   frame_importance=np.where((t >= 8) & (t < 12), 3.0, 0.5)))
+    drawn = []
+    real = plots.timeline
+
+    def capture(time_s, curve01, gt, predicted, *a, **kw):
+        drawn.extend(predicted)
+        return real(time_s, curve01, gt, predicted, *a, **kw)
+    monkeypatch.setattr(plots, "timeline", capture)
+    report = TemporalEvaluation(tmp_path / "gt", class_index=index, attention=[tmp_path / "att"], labels="gt",
+                                score="cls", plots_dir=tmp_path / "figs", protocols=["thumos14"]).run()
+    scored = report.methods[0].detections
+    assert drawn == list(zip(scored.t_start_s.tolist(), scored.t_end_s.tolist(), scored.label.tolist(),
+                             scored.score.tolist()))
+    assert [d[2] for d in drawn] == ["Jump"]  # --labels gt, though the classifier says Run
