@@ -25,7 +25,7 @@ def add_arguments(p):
     p.add_argument("--kind", choices=("auto", "spatial", "temporal"), default="auto",
                    help="which figures (auto: from the ground truth's format)")
     p.add_argument("--videos", metavar="DIR", help="folder of videos, to draw real frames (grey canvases otherwise)")
-    p.add_argument("--out", required=True, metavar="DIR", help="where the PNG files go")
+    p.add_argument("--out", required=True, metavar="DIR", help="write the PNG files here")
     p.add_argument("--labels", choices=("top1", "topk", "gt"), default="top1",
                    help="label of each box/segment: classifier top-1, top-k, or the ground truth")
     p.add_argument("--topk", type=int, default=2, metavar="K", help="K for --labels topk")
