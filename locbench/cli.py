@@ -116,6 +116,10 @@ def _quiet_broken_pipe() -> int:
     return 0
 
 
+#: modules of the ``model`` extra (pyproject.toml): torch, torchvision, OpenCV
+_MODEL_EXTRA = ("torch", "torchvision", "cv2")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -126,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except ImportError as e:
+        missing = (getattr(e, "name", None) or "").split(".")[0]
+        if missing not in _MODEL_EXTRA:
+            raise
+        print(f"locbench {args.command}: error: this needs {missing}, which the base install leaves out; "
+              "install the model extra: pip install 'locbench[model]'", file=sys.stderr)
+        return 2
     except InputError as e:
         print(f"locbench {args.command}: error: {translate_message(e, _subparser(parser, args.command))}",
               file=sys.stderr)
