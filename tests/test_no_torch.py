@@ -18,7 +18,7 @@ import sys
 class _Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("torch", "torchvision", "cv2"):
-            raise ImportError(f"{name} is not installed (blocked by the no-torch test)")
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the no-torch test)", name=name)
         return None
 sys.meta_path.insert(0, _Block())
 '''
