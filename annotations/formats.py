@@ -8,7 +8,7 @@ own module) and one test.
 >>> [f.name for f in FORMATS if f.kind == "temporal"]
 ['thumos14-txt', 'thumos14-csv', 'activitynet-json']
 >>> choices("spatial", "detections")
-('auto', 'csv', 'coco')
+('auto', 'coco', 'csv')
 """
 from __future__ import annotations
 
