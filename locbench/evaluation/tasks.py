@@ -326,8 +326,11 @@ class Evaluation:
         methods = self.load_methods()
         evaluated = ev.evaluate_grid(methods, self.protocols, self.score,
                                      self.corloc if self.has_corloc else None)
+        by_text: dict[str, list[str]] = {}  # one note per warning text, naming every row it applies to
         for e in evaluated:
-            self.notes += [f"{e.method.name}: {w}" for w in e.ap.warnings]
+            for w in e.ap.warnings:
+                by_text.setdefault(w, []).append(e.method.name)
+        self.notes += [f"{', '.join(rows)}: {w}" for w, rows in by_text.items()]
         counts = self.counts(methods, evaluated)
         self.notes.insert(0, self.counts_note(counts))
         plugin_results = self.run_plugins(methods, evaluated)
