@@ -196,6 +196,8 @@ _FALLBACK = {
     ("temporal", "detections"): _lazy("annotations.temporal_io", "load_temporal_detections"),
     ("spatial", "gt"): _lazy("annotations.spatial_io", "load_spatial_gt"),
     ("spatial", "detections"): _lazy("annotations.spatial_io", "load_box_detections"),
+    ("tubes", "gt"): _lazy("annotations.spatial_io", "load_gt_tubes"),
+    ("tubes", "detections"): _lazy("annotations.spatial_io", "load_tube_detections"),
 }
 
 

@@ -249,3 +249,26 @@ def test_temporal_timelines_draw_the_scored_segments(tmp_path, monkeypatch):
     assert drawn == list(zip(scored.t_start_s.tolist(), scored.t_end_s.tolist(), scored.label.tolist(),
                              scored.score.tolist()))
     assert [d[2] for d in drawn] == ["Jump"]  # --labels gt, though the classifier says Run
+
+
+def test_eval_video_several_tube_files_and_unknown_videos(tmp_path, capsys):
+    tubes = (REF / "video" / "tubes.csv").read_text()
+    header = tubes.splitlines()[0].split(",")
+    row = dict(zip(header, tubes.splitlines()[1].split(",")))
+    row.update(tube="99999", video="Nope/v_Nope_g01_c01")
+    extra = tmp_path / "extra.csv"
+    extra.write_text(tubes.rstrip("\n") + "\n" + ",".join(row[h] for h in header) + "\n")
+    base = ["eval-video", "--gt", str(UCF / "pyannot.pkl"), "--split", str(REF / "video" / "videos.txt"),
+            "--detections", str(REF / "video" / "tubes.csv"), str(extra), "--name", "ref,extra"]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "Nope/v_Nope_g01_c01" in err and "--unknown-videos fp" in err and "unknown_videos" not in err
+    out = tmp_path / "o"
+    assert main(base + ["--unknown-videos", "fp", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    ref, with_extra = (m["ap"]["mAP"] for m in metrics["methods"])
+    expected = json.loads((REF / "video" / "expected.json").read_text())
+    np.testing.assert_allclose(ref, expected["mAP"], atol=1e-6)
+    assert all(b <= a + 1e-12 for a, b in zip(ref, with_extra))  # one more false positive never helps
+    assert any("extra: 1 detection(s) in 1 video(s) absent" in w for w in metrics["warnings"])
+    assert metrics["counts"]["videos"] == 200 and metrics["counts"]["ground_truth_unit"] == "tubes"

@@ -596,8 +596,8 @@ class VideoEvaluation(Evaluation):
         self.inputs["split"] = split if isinstance(split, (str, os.PathLike)) and os.path.exists(split) else None
 
     def load_ground_truth(self) -> None:
-        from annotations.spatial_io import load_gt_tubes
-        self.gt = load_gt_tubes(self.gt_path, split=self.split)
+        from annotations import formats
+        self.gt = formats.load("tubes", "gt", self.gt_path, split=self.split)
         if isinstance(self.split, (str, os.PathLike)) and os.path.isfile(self.split):
             from annotations.ucf101_24 import read_split_list
             self.evaluated_videos = tuple(read_split_list(self.split))
@@ -608,8 +608,8 @@ class VideoEvaluation(Evaluation):
         return tuple(sorted({t.label for t in self.gt}))
 
     def read_detections(self, path: str):
-        from annotations.spatial_io import load_tube_detections
-        return load_tube_detections(path)
+        from annotations import formats
+        return formats.load("tubes", "detections", path)
 
     def score(self, detections, protocol: str):
         from evaluators.unknown_videos import apply_unknown_video_policy
