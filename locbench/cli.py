@@ -60,42 +60,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _PARAM_VALUE = re.compile(r"\b([a-z][a-z0-9_]*)=(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z0-9_.,:/+*-]+))")
-_PARAM_BARE = re.compile(r"(?<![-\w])([a-z][a-z0-9_]*)(?=\s*(?:=|:|\)|,|;|$))")
 
 
-def _flags_by_dest(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """dest -> the first long option string of that dest."""
+def _flags_by_dest(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """dest -> its visible option (the first long option string is the flag)."""
     flags = {}
     for action in parser._actions:
         longs = [o for o in action.option_strings if o.startswith("--")]
         if longs and action.help != argparse.SUPPRESS and action.dest not in flags:
-            flags[action.dest] = longs[0]
+            flags[action.dest] = action
     return flags
 
 
-def translate_message(error: InputError, parser: argparse.ArgumentParser | None) -> str:
-    """The error as one line in the CLI's words: ``param='value'`` → ``--param value`` and a ``where``
-    that names a parameter → its flag, for every ``param`` that is a dest of the verb's parser.
+def _flag_of(flags: dict, param: str):
+    """The action for a Python parameter: same name, or its singular (``names`` -> ``--name``)."""
+    return flags.get(param) or (flags.get(param[:-1]) if param.endswith("s") else None)
 
-    >>> p = argparse.ArgumentParser(); _ = p.add_argument("--unknown-videos")
+
+def translate_message(error: InputError, parser: argparse.ArgumentParser | None) -> str:
+    """The error as one line in the CLI's words: ``param='value'`` → ``--param value`` (``--flag``
+    alone for a switch set to True) and a ``where`` that names a parameter → its flag, for every
+    ``param`` that is a dest of the verb's parser.
+
+    >>> p = argparse.ArgumentParser(); _ = p.add_argument("--unknown-videos"); _ = p.add_argument("--name")
+    >>> _ = p.add_argument("--overwrite", action="store_true")
     >>> translate_message(InputError("d.txt", None, "set unknown_videos='fp' to count them"), p)
     'd.txt: set --unknown-videos fp to count them'
-    >>> translate_message(InputError(None, "unknown_videos", "bad value"), p)
-    '--unknown-videos: bad value'
+    >>> translate_message(InputError(None, "names", "pass overwrite=True, or other=1"), p)
+    '--name: pass --overwrite, or other=1'
     """
     if parser is None:
         return str(error)
     flags = _flags_by_dest(parser)
 
     def value(m):
-        flag = flags.get(m.group(1))
-        if flag is None:
+        action = _flag_of(flags, m.group(1))
+        if action is None:
             return m.group(0)
+        flag = next(o for o in action.option_strings if o.startswith("--"))
         val = next(g for g in m.groups()[1:] if g is not None)
-        return f"{flag} {val}"
+        tail = ""
+        if m.group(4) is not None:  # unquoted: sentence punctuation after it is not part of the value
+            stripped = val.rstrip(".,;:")
+            val, tail = stripped, val[len(stripped):]
+        if action.nargs == 0:  # a switch: overwrite=True -> --overwrite
+            return flag + tail if val == str(not action.default) else m.group(0)
+        return f"{flag} {val}{tail}"
 
     problem = _PARAM_VALUE.sub(value, error.problem)
-    where = flags.get(error.where, error.where) if error.where else error.where
+    where = error.where
+    if where and _flag_of(flags, where) is not None:
+        where = next(o for o in _flag_of(flags, where).option_strings if o.startswith("--"))
     return ": ".join([p for p in (error.path, where) if p] + [problem])
 
 

@@ -87,3 +87,5 @@ def test_library_parameters_become_flags_in_cli_messages():
     assert "--unknown-videos fp" in msg and "--unknown-videos drop" in msg and "--subset val" in msg
     assert "other_param='x'" in msg
     assert translate_message(InputError(None, "tiou", "bad"), p) == "--tiou: bad"
+    assert translate_message(InputError(None, "names", "give names='a,b'"), p) == "--name: give --name a,b"
+    assert translate_message(InputError("o", None, "pass overwrite=True"), p) == "o: pass --overwrite"

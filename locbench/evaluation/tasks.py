@@ -209,15 +209,15 @@ class Evaluation:
         self.return_curves = bool(self.plots_dir) if return_curves is None else return_curves
         bad = [p for p in self.protocols if p not in self.protocols_allowed]
         if not self.protocols or bad:
-            raise InputError(None, "protocol", f"unknown protocol {bad[0] if bad else ''!r}; "
+            raise InputError(None, "protocols", f"unknown protocol {bad[0] if bad else ''!r}; "
                                                f"choose from {', '.join(self.protocols_allowed)}")
         if not (self.detection_paths or self.attention_paths or self.checkpoint):
             raise InputError(None, "arguments", "nothing to evaluate: give detections, attention or a checkpoint")
         if self.checkpoint and not self.videos_root:
-            raise InputError(None, "checkpoint", "a checkpoint needs videos= (the folder of videos to run it on)")
+            raise InputError(None, "checkpoint", "a checkpoint needs videos='FOLDER' (the videos to run it on)")
         n_inputs = len(self.detection_paths) + len(self.attention_paths) + (1 if self.checkpoint else 0)
         if self.names and len(self.names) != n_inputs:
-            raise InputError(None, "name", f"{len(self.names)} name(s) for {n_inputs} input(s); give one name per "
+            raise InputError(None, "names", f"{len(self.names)} name(s) for {n_inputs} input(s); give one name per "
                                            "input, comma-separated, in the order detections, attention, checkpoint")
         # filled by run()
         self.gt = None
@@ -304,7 +304,7 @@ class Evaluation:
         names = [m.name for m in methods]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise InputError(None, "name", f"two methods are named {dup[0]!r}; give distinct names, e.g. name='A,B'")
+            raise InputError(None, "name", f"two methods are named {dup[0]!r}; give distinct names, e.g. names='A,B'")
         return methods
 
     def on_records(self, records, first: bool) -> None:
@@ -591,7 +591,7 @@ class VideoEvaluation(Evaluation):
     def __init__(self, gt, *, split=None, **kw):
         super().__init__(gt, **kw)
         if self.attention_paths or self.checkpoint:
-            raise InputError(None, "attention", "video-AP evaluates tube files only; give detections=")
+            raise InputError(None, "attention", "video-AP evaluates tube files only; give tube files as detections")
         self.split = split
         self.inputs["split"] = split if isinstance(split, (str, os.PathLike)) and os.path.exists(split) else None
 
