@@ -272,3 +272,35 @@ def test_eval_video_several_tube_files_and_unknown_videos(tmp_path, capsys):
     assert all(b <= a + 1e-12 for a, b in zip(ref, with_extra))  # one more false positive never helps
     assert any("extra: 1 detection(s) in 1 video(s) absent" in w for w in metrics["warnings"])
     assert metrics["counts"]["videos"] == 200 and metrics["counts"]["ground_truth_unit"] == "tubes"
+
+
+def test_checkpoint_input_predicts_into_out_attention_once_per_folder(tmp_path, monkeypatch, capsys):
+    """--checkpoint runs predict (here a stand-in that writes the fixture's attention files) on the
+    evaluated videos only, into <out>/attention, which --out's manifest lists; a second run into the
+    same folder needs --overwrite, which predict then also gets."""
+    pytest.importorskip("torch")
+    import shutil
+    import locbench.inference.predict as predict
+    att = _spatial_fixture(tmp_path)
+    calls = []
+
+    def fake_predict(checkpoint, videos, out, device="auto", batch_size=8, untrimmed=False, overwrite=False,
+                     names=None, **kw):
+        calls.append(dict(checkpoint=checkpoint, videos=videos, out=out, untrimmed=untrimmed, overwrite=overwrite,
+                          names=names))
+        shutil.copytree(att, out, dirs_exist_ok=True)
+    monkeypatch.setattr(predict, "predict_videos", fake_predict)
+    out = tmp_path / "eval"
+    argv = ["eval-spatial", "--gt", str(tmp_path / "pyannot.pkl"), "--split", str(tmp_path / "test.txt"),
+            "--checkpoint", "model.pt", "--videos", str(tmp_path / "videos"), "--out", str(out)]
+    assert main(argv) == 0
+    assert calls[0]["out"] == str(out / "attention") and calls[0]["overwrite"] is False
+    assert sorted(calls[0]["names"]) == ["Jump/v_Jump_g01_c01", "Run/v_Run_g01_c01"] and not calls[0]["untrimmed"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    same = SpatialEvaluation(tmp_path / "pyannot.pkl", split=tmp_path / "test.txt", attention=[att]).run()
+    np.testing.assert_allclose(metrics["methods"][0]["ap"]["mAP"], same.evaluated[0].ap.mean_ap)
+    assert metrics["provenance"]["inputs"]["attention"]["path"] == str(out / "attention")
+    capsys.readouterr()
+    assert main(argv) == 2 and len(calls) == 1 and "--overwrite" in capsys.readouterr().err
+    assert main(argv + ["--overwrite"]) == 0 and calls[1]["overwrite"] is True
+    assert (out / "attention").is_dir() and (out / "metrics.json").exists()
