@@ -194,8 +194,9 @@ def _spatial_fixture(tmp_path):
     return att
 
 
+@pytest.mark.parametrize("via", ["cli", "api"])
 @pytest.mark.parametrize("labels,score", [("gt", "cls"), ("top1", "cls*mask")])
-def test_spatial_figures_draw_exactly_the_scored_boxes(tmp_path, monkeypatch, labels, score):
+def test_spatial_figures_draw_exactly_the_scored_boxes(tmp_path, monkeypatch, labels, score, via):
     att = _spatial_fixture(tmp_path)
     drawn = []
     real_gallery = plots.box_gallery
@@ -204,8 +205,17 @@ def test_spatial_figures_draw_exactly_the_scored_boxes(tmp_path, monkeypatch, la
         drawn.extend(items)
         return real_gallery(items, out_path, title, columns)
     monkeypatch.setattr(plots, "box_gallery", capture)
-    report = SpatialEvaluation(tmp_path / "pyannot.pkl", split=tmp_path / "test.txt", attention=[att], labels=labels,
-                               score=score, plots_dir=tmp_path / "figs").run()
+    if via == "api":
+        report = SpatialEvaluation(tmp_path / "pyannot.pkl", split=tmp_path / "test.txt", attention=[att],
+                                   labels=labels, score=score, plots_dir=tmp_path / "figs").run()
+    else:  # the CLI: keep the report its one call returns
+        reports = []
+        real_run = SpatialEvaluation.run
+        monkeypatch.setattr(SpatialEvaluation, "run", lambda self: reports.append(real_run(self)) or reports[-1])
+        assert main(["eval-spatial", "--gt", str(tmp_path / "pyannot.pkl"), "--split", str(tmp_path / "test.txt"),
+                     "--attention", str(att), "--labels", labels, "--score", score, "--plots",
+                     str(tmp_path / "figs")]) == 0
+        report = reports[0]
     scored = report.methods[0].detections
     assert drawn and report.figures
     for item in drawn:
