@@ -314,3 +314,42 @@ def test_checkpoint_input_predicts_into_out_attention_once_per_folder(tmp_path, 
     assert main(argv) == 2 and len(calls) == 1 and "--overwrite" in capsys.readouterr().err
     assert main(argv + ["--overwrite"]) == 0 and calls[1]["overwrite"] is True
     assert (out / "attention").is_dir() and (out / "metrics.json").exists()
+
+
+def test_options_reach_the_evaluator_and_localization_where_offered(tmp_path, monkeypatch):
+    """ties= reaches temporal_map when it takes it (and is left out where it does not), and extra
+    localization rules reach the localization functions."""
+    import evaluators.temporal as T
+    import locbench.localization.baselines as B
+    import locbench.localization.localize as L
+    real_map, real_segments = T.temporal_map, L.segments_from_attention
+    seen = {}
+
+    def map_with_ties(gt, dets, thresholds, protocol="activitynet", unknown_videos="error", return_curves=False,
+                      ties="protocol"):
+        seen["ties"] = ties
+        return real_map(gt, dets, thresholds, protocol=protocol, unknown_videos=unknown_videos)
+
+    def segments_with_rule(records, segment_rule="paper", **rules):
+        seen["segment_rule"] = segment_rule
+        return real_segments(records, **rules)
+    monkeypatch.setattr(T, "temporal_map", map_with_ties)
+    monkeypatch.setattr(L, "segments_from_attention", segments_with_rule)
+    monkeypatch.setattr(B, "segments_from_attention", segments_with_rule)  # the baseline localizes the same way
+    TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"], ties="stable",
+                       unknown_videos="fp").run()
+    assert seen["ties"] == "stable"
+    monkeypatch.setattr(T, "temporal_map", real_map)  # a temporal_map without ties= is called without it
+    TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"], ties="stable",
+                       unknown_videos="fp").run()
+    (tmp_path / "gt").mkdir()
+    index = tmp_path / "ci.txt"
+    index.write_text("1 Jump\n2 Run\n")
+    write_class_txt_dir(tmp_path / "gt", Segments(["video_test_0000001"], [8.0], [12.0], ["Jump"]), "test",
+                        class_index=str(index))
+    save_attention(attention_path(tmp_path / "att", "video_test_0000001"),
+                   AttentionRecord("video_test_0000001", CLASSES, np.array([0.7, 0.3]), np.arange(0, 600, 3), 30.0,
+                                   (90, 160), frame_importance=np.linspace(0, 1, 200)))
+    TemporalEvaluation(tmp_path / "gt", class_index=index, attention=[tmp_path / "att"],
+                       rules={"segment_rule": "outer-inner"}).run()
+    assert seen["segment_rule"] == "outer-inner"

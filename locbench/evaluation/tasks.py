@@ -84,6 +84,20 @@ def _basename(path: str) -> str:
     return os.path.basename(os.path.normpath(path))
 
 
+def _supports(fn, param: str) -> bool:
+    """Whether ``fn`` takes keyword ``param`` (options an evaluator or reader may not offer yet)."""
+    import inspect
+    try:
+        return param in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _with_supported(fn, kwargs: dict) -> dict:
+    """``kwargs`` without the None values and the parameters ``fn`` does not take."""
+    return {k: v for k, v in kwargs.items() if v is not None and _supports(fn, k)}
+
+
 @dataclass
 class EvaluationReport:
     """What one evaluation produced. ``tables['table']`` is the main table; ``metrics`` is metrics.json."""
@@ -161,6 +175,8 @@ class Evaluation:
     unknown_videos : {"error", "fp", "drop"}
         Detections in videos outside the evaluated ground truth.
     labels, topk, threshold, score : localization rules for attention inputs (``docs/localization.md``).
+    rules : dict, optional
+        Further keyword arguments of the localization functions, for every attention input.
     baselines : bool
         Add the trivial baselines of the first attention input.
     plots_dir : str, optional
@@ -184,7 +200,7 @@ class Evaluation:
                  topk: int = 2, threshold: float = 0.5, score: str | None = None, baselines: bool = True,
                  plots_dir=None, out_dir=None, overwrite: bool = False, gt_format: str = "auto",
                  det_format: str = "auto", device: str = "auto", batch_size: int = 8, plugins=None, args=None,
-                 return_curves: bool | None = None):
+                 return_curves: bool | None = None, rules: dict | None = None):
         self.gt_path = os.fspath(gt)
         self.detection_paths = _as_list(detections)
         self.attention_paths = _as_list(attention)
@@ -197,7 +213,9 @@ class Evaluation:
             raise InputError(None, "unknown_videos", f"unknown value {unknown_videos!r} "
                                                      f"(choose from {', '.join(UNKNOWN_VIDEO_MODES)})")
         self.unknown_videos = unknown_videos
-        self.rules = dict(threshold=float(threshold), labels=labels, k=int(topk), score=score)
+        # localization rules of every attention input (and its baselines); ``rules`` adds options of
+        # the localization functions (e.g. segment_rule, mask_normalize), passed as given
+        self.rules = dict(threshold=float(threshold), labels=labels, k=int(topk), score=score, **(rules or {}))
         self.baselines = baselines
         self.plots_dir = None if plots_dir is None else os.fspath(plots_dir)
         self.out_dir = None if out_dir is None else os.fspath(out_dir)
@@ -235,6 +253,10 @@ class Evaluation:
 
     def read_detections(self, path: str):
         raise NotImplementedError
+
+    def select_videos(self) -> None:
+        """Hook after every detection file is read (so a bad file is reported first): the spatial and
+        video tasks choose the evaluated videos here."""
 
     def score(self, detections, protocol: str):
         """APResult of ``detections`` under ``protocol``, as the main table computes it."""
@@ -276,11 +298,13 @@ class Evaluation:
                        names=list(self.evaluated_videos))
         return load_attention_dir(out), out
 
-    def load_methods(self) -> list:
+    def load_methods(self, detections: Sequence | None = None) -> list:
+        """One Method per input; ``detections`` = the detection files already read, in order."""
         methods = []
         i = 0
-        for j, path in enumerate(self.detection_paths):
-            dets = self.read_detections(path)
+        if detections is None:
+            detections = [self.read_detections(path) for path in self.detection_paths]
+        for j, (path, dets) in enumerate(zip(self.detection_paths, detections)):
             name = self._name(i, _basename(path))
             self.notes += [f"{name}: {n}" for n in getattr(dets, "notes", ())]
             methods.append(ev.Method(name, dets))
@@ -323,7 +347,9 @@ class Evaluation:
             from locbench.evaluation.outputs import check_out_dir
             check_out_dir(self.out_dir, self.overwrite, keep=keep)
         self.load_ground_truth()
-        methods = self.load_methods()
+        detections = [self.read_detections(path) for path in self.detection_paths]
+        self.select_videos()
+        methods = self.load_methods(detections)
         evaluated = ev.evaluate_grid(methods, self.protocols, self.score,
                                      self.corloc if self.has_corloc else None)
         by_text: dict[str, list[str]] = {}  # one note per warning text, naming every row it applies to
@@ -410,7 +436,12 @@ def _common_kwargs(args) -> dict:
                 labels=g("labels", "top1"), topk=g("topk", 2), baselines=not g("no_baselines", False),
                 plots_dir=g("plots"), out_dir=g("out"), overwrite=g("overwrite", False),
                 gt_format=g("gt_format", "auto"), det_format=g("det_format", "auto"),
-                device=g("device", "auto"), batch_size=g("batch_size", 8), args=args)
+                device=g("device", "auto"), batch_size=g("batch_size", 8), args=args,
+                rules={k: getattr(args, k) for k in _EXTRA_RULES if getattr(args, k, None) is not None})
+
+
+#: CLI options that are further keyword arguments of the localization functions (when a verb has them)
+_EXTRA_RULES = ("segment_rule", "mask_normalize")
 
 
 class TemporalEvaluation(Evaluation):
@@ -426,10 +457,18 @@ class TemporalEvaluation(Evaluation):
     default_protocols = ("activitynet",)
     default_thresholds = (0.1, 0.2, 0.3, 0.4, 0.5)
 
-    def __init__(self, gt, *, subset: str = "test", class_index=None, score: str | None = "cls*attn", **kw):
+    def __init__(self, gt, *, subset: str = "test", class_index=None, score: str | None = "cls*attn",
+                 ties: str | None = None, video_info=None, check_durations: str | None = None, **kw):
         super().__init__(gt, score=score or "cls*attn", **kw)
         self.subset = subset
         self.class_index = class_index
+        # passed to the evaluator where it offers them: tie order, the videos' durations for the
+        # sanity pass (a file, or found next to the ground truth), and what to do with segments past them
+        self.ties = ties
+        self.video_info_path = None if video_info is None else os.fspath(video_info)
+        self.check_durations = check_durations
+        self.video_info = None
+        self._problems: dict[int, Any] = {}
 
     def load_ground_truth(self) -> None:
         from annotations import formats
@@ -438,6 +477,10 @@ class TemporalEvaluation(Evaluation):
         self.notes += [f"ground truth: {n}" for n in getattr(self.gt, "notes", ())]
         self.evaluated_videos = tuple(self.gt.videos)
         self.gt_labels = ev.video_labels_from_segments(self.gt)
+        from annotations import temporal_io
+        if hasattr(temporal_io, "load_temporal_video_info"):
+            self.video_info = temporal_io.load_temporal_video_info(self.gt_path, self.subset, self.video_info_path)
+            self.inputs["video_info"] = self.video_info_path
 
     def count_gt(self) -> int:
         from annotations.types import AMBIGUOUS
@@ -448,14 +491,31 @@ class TemporalEvaluation(Evaluation):
         return formats.load("temporal", "detections", path, self.det_format, class_index=self.class_index,
                             classes=self.gt.classes)
 
+    def _prepared(self, detections):
+        """One prepared problem per detection set, shared by every protocol and CorLoc (where the
+        evaluator offers it); durations found next to the ground truth only stop the run when the
+        times look like frames, an explicit video-info file always checks."""
+        from evaluators import temporal
+        if not hasattr(temporal, "TemporalProblem"):
+            return None
+        if id(detections) not in self._problems:
+            check = self.check_durations if self.check_durations not in (None, "auto") else \
+                ("error" if self.video_info_path else "frames")
+            self._problems[id(detections)] = temporal.TemporalProblem(
+                self.gt, detections, **_with_supported(temporal.TemporalProblem, dict(
+                    unknown_videos=self.unknown_videos, video_info=self.video_info, check_durations=check)))
+        return self._problems[id(detections)]
+
     def score(self, detections, protocol: str):
         from evaluators.temporal import temporal_map
+        extra = _with_supported(temporal_map, dict(ties=self.ties, prepared=self._prepared(detections)))
         return temporal_map(self.gt, detections, self.thresholds, protocol=protocol,
-                            unknown_videos=self.unknown_videos, return_curves=self.return_curves)
+                            unknown_videos=self.unknown_videos, return_curves=self.return_curves, **extra)
 
     def corloc(self, detections):
         from evaluators.temporal import temporal_corloc
-        return temporal_corloc(self.gt, detections, self.thresholds, unknown_videos=self.unknown_videos)
+        extra = _with_supported(temporal_corloc, dict(prepared=self._prepared(detections)))
+        return temporal_corloc(self.gt, detections, self.thresholds, unknown_videos=self.unknown_videos, **extra)
 
     def localize(self, records, model_name: str, with_baselines: bool = True) -> list:
         from locbench.localization.localize import segments_from_attention
@@ -479,14 +539,17 @@ class TemporalEvaluation(Evaluation):
         return f"Temporal localization ({', '.join(self.protocols)}, subset {self.subset})"
 
     def settings(self) -> dict:
-        return {"subset": self.subset, "unknown_videos": self.unknown_videos}
+        return {"subset": self.subset, "unknown_videos": self.unknown_videos,
+                **({"ties": self.ties} if self.ties else {})}
 
     @classmethod
     def from_args(cls, args) -> "TemporalEvaluation":
         from locbench.evaluation.methods import parse_thresholds
         return cls(args.gt, subset=args.subset, class_index=args.class_index,
                    protocols=_parse_list(args.protocol), thresholds=parse_thresholds(args.tiou, "--tiou"),
-                   threshold=args.weight_threshold, score=args.score, **_common_kwargs(args))
+                   threshold=args.weight_threshold, score=args.score, ties=getattr(args, "ties", None),
+                   video_info=getattr(args, "video_info", None), check_durations=getattr(args, "check_durations", None),
+                   **_common_kwargs(args))
 
 
 class SpatialEvaluation(Evaluation):
@@ -504,17 +567,25 @@ class SpatialEvaluation(Evaluation):
     default_thresholds = (0.05, 0.1, 0.2, 0.3)
     gt_unit = "boxes"
 
-    def __init__(self, gt, *, split=None, frames: str = "sampled", score: str | None = "cls*mask", **kw):
+    def __init__(self, gt, *, split=None, frames: str = "sampled", score: str | None = "cls*mask",
+                 all_videos: bool = False, **kw):
         super().__init__(gt, score=score or "cls*mask", **kw)
         self.split = split
         self.frames = frames
+        self.all_videos = all_videos
         self.inputs["split"] = split if isinstance(split, (str, os.PathLike)) and os.path.exists(split) else None
 
     def load_ground_truth(self) -> None:
         from annotations import formats
         self.dataset = formats.load("spatial", "gt", self.gt_path, self.gt_format, split=self.split)
         self.notes += [f"ground truth: {n}" for n in getattr(self.dataset, "notes", ())]
-        self.evaluated_videos = tuple(self.dataset.test_videos or tuple(self.dataset.videos))
+
+    def select_videos(self) -> None:
+        from annotations import spatial_io
+        if hasattr(spatial_io, "evaluated_videos"):  # refuses train + test videos without a split
+            self.evaluated_videos = tuple(spatial_io.evaluated_videos(self.dataset, self.split, self.all_videos))
+        else:
+            self.evaluated_videos = tuple(self.dataset.test_videos or tuple(self.dataset.videos))
         self.gt = self.dataset.frame_boxes(self.evaluated_videos)
         self.notes += [f"ground truth: {n}" for n in getattr(self.gt, "notes", ())]
         self.gt_labels = ev.video_labels_from_tubes(self.dataset, self.evaluated_videos)
@@ -533,12 +604,14 @@ class SpatialEvaluation(Evaluation):
 
     def score(self, detections, protocol: str):
         from evaluators.frame_ap import frame_ap
+        extra = _with_supported(frame_ap, dict(video_info=self.dataset.videos))
         return frame_ap(self.gt, detections, self.thresholds, protocol=protocol, unknown_videos=self.unknown_videos,
-                        return_curves=self.return_curves)
+                        return_curves=self.return_curves, **extra)
 
     def corloc(self, detections):
         from evaluators.frame_ap import frame_corloc
-        return frame_corloc(self.gt, detections, self.thresholds, unknown_videos=self.unknown_videos)
+        extra = _with_supported(frame_corloc, dict(video_info=self.dataset.videos))
+        return frame_corloc(self.gt, detections, self.thresholds, unknown_videos=self.unknown_videos, **extra)
 
     def localize(self, records, model_name: str, with_baselines: bool = True) -> list:
         from locbench.localization.localize import boxes_from_attention
@@ -574,7 +647,7 @@ class SpatialEvaluation(Evaluation):
         from locbench.evaluation.methods import parse_thresholds
         return cls(args.gt, split=args.split, frames=args.frames, protocols=_parse_list(args.protocol),
                    thresholds=parse_thresholds(args.iou, "--iou"), threshold=args.mask_threshold,
-                   score=args.score, **_common_kwargs(args))
+                   score=args.score, all_videos=getattr(args, "all_videos", False), **_common_kwargs(args))
 
 
 class VideoEvaluation(Evaluation):
@@ -588,14 +661,21 @@ class VideoEvaluation(Evaluation):
     gt_unit = "tubes"
     has_corloc = False
 
-    def __init__(self, gt, *, split=None, **kw):
+    def __init__(self, gt, *, split=None, all_videos: bool = False, **kw):
         super().__init__(gt, **kw)
+        self.all_videos = all_videos
         if self.attention_paths or self.checkpoint:
             raise InputError(None, "attention", "video-AP evaluates tube files only; give tube files as detections")
         self.split = split
         self.inputs["split"] = split if isinstance(split, (str, os.PathLike)) and os.path.exists(split) else None
 
     def load_ground_truth(self) -> None:
+        from annotations import spatial_io
+        if hasattr(spatial_io, "load_gt_tube_dataset"):  # only the evaluated videos, train + test refused
+            self.dataset = spatial_io.load_gt_tube_dataset(self.gt_path, split=self.split, all_videos=self.all_videos)
+            self.gt = self.dataset.tubes
+            self.evaluated_videos = tuple(self.dataset.test_videos or tuple(self.dataset.videos))
+            return
         from annotations import formats
         self.gt = formats.load("tubes", "gt", self.gt_path, split=self.split)
         if isinstance(self.split, (str, os.PathLike)) and os.path.isfile(self.split):
@@ -614,6 +694,11 @@ class VideoEvaluation(Evaluation):
     def score(self, detections, protocol: str):
         from evaluators.unknown_videos import apply_unknown_video_policy
         from evaluators.video_ap import video_ap
+        if _supports(video_ap, "unknown_videos"):  # the evaluator applies the policy itself
+            gt = self.dataset if self.dataset is not None else self.gt
+            return video_ap(gt, detections, self.thresholds, **_with_supported(video_ap, dict(
+                unknown_videos=self.unknown_videos, videos=self.evaluated_videos,
+                video_info=None if self.dataset is None else self.dataset.videos)))
         det_video = np.array([t.video for t in detections], dtype=object).astype(str) if len(detections) \
             else np.zeros(0, str)
         keep, notes = apply_unknown_video_policy(det_video, self.evaluated_videos, self.unknown_videos)
@@ -635,7 +720,8 @@ class VideoEvaluation(Evaluation):
     def from_args(cls, args) -> "VideoEvaluation":
         from locbench.evaluation.methods import parse_thresholds
         kw = _common_kwargs(args)
-        return cls(args.gt, split=args.split, thresholds=parse_thresholds(args.iou, "--iou"), **kw)
+        return cls(args.gt, split=args.split, thresholds=parse_thresholds(args.iou, "--iou"),
+                   all_videos=getattr(args, "all_videos", False), **kw)
 
 
 def _parse_list(text: str) -> tuple[str, ...]:
