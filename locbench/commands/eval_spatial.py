@@ -36,6 +36,8 @@ def add_arguments(p):
                    metavar=_shown(choices("spatial", "detections")),
                    help="detection format (annotations/formats.py)")
     add_unknown_videos_argument(p)
+    p.add_argument("--all-videos", action="store_true",
+                   help="without --split, evaluate every video of --gt even when it holds training and test videos")
     p.add_argument("--frames", choices=("sampled", "all"), default="sampled",
                    help="with a model: evaluate on the frames the model saw, or on every annotated frame")
     add_name_argument(p)

@@ -21,6 +21,8 @@ def add_arguments(p):
                    help="tube CSV files (tube,video,label,score,frame,x1,y1,x2,y2; 0-based frames), one method each")
     p.add_argument("--iou", default="0.05,0.1,0.2,0.3,0.5,0.75", help="ST-IoU thresholds, comma-separated")
     add_unknown_videos_argument(p)
+    p.add_argument("--all-videos", action="store_true",
+                   help="without --split, evaluate every video of --gt even when it holds training and test videos")
     add_name_argument(p)
     add_output_arguments(p)
     add_plugin_arguments(p, "video")
