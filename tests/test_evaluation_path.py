@@ -353,3 +353,28 @@ def test_options_reach_the_evaluator_and_localization_where_offered(tmp_path, mo
     TemporalEvaluation(tmp_path / "gt", class_index=index, attention=[tmp_path / "att"],
                        rules={"segment_rule": "outer-inner"}).run()
     assert seen["segment_rule"] == "outer-inner"
+
+
+def test_evaluator_counts_are_shown_once_per_identical_set(monkeypatch):
+    import dataclasses
+    import evaluators.temporal as T
+    real = T.temporal_map
+
+    def counted(*a, **kw):
+        r = real(*a, **kw)
+        return dataclasses.replace(r, extra=dict(r.extra, counts={"videos": 213, "detections_evaluated": 4746}))
+    monkeypatch.setattr(T, "temporal_map", counted)
+    report = TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"],
+                                protocols=["thumos14", "activitynet"], unknown_videos="fp").run()
+    first = report.notes[0]
+    assert first.count("videos 213, detections_evaluated 4746") == 1
+    assert "detections.txt [thumos14], detections.txt [activitynet]: videos 213" in first
+    assert report.metrics["counts"]["evaluator"]["detections.txt [thumos14]"]["detections_evaluated"] == 4746
+
+
+def test_run_twice_gives_the_same_report():
+    evaluation = TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"],
+                                    unknown_videos="fp")
+    first, second = evaluation.run(), evaluation.run()
+    assert first.notes == second.notes and len(first.notes) >= 2
+    np.testing.assert_array_equal(first.evaluated[0].ap.ap, second.evaluated[0].ap.ap)

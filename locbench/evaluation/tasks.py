@@ -266,7 +266,7 @@ class Evaluation:
         """CorLocResult of ``detections`` (None where the task has none)."""
         return None
 
-    def localize(self, records, model_name: str) -> list:
+    def localize(self, records, model_name: str, with_baselines: bool = True) -> list:
         """Methods from attention records: the model's own, then (``baselines``) the baselines."""
         raise NotImplementedError
 
@@ -328,7 +328,7 @@ class Evaluation:
         names = [m.name for m in methods]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise InputError(None, "name", f"two methods are named {dup[0]!r}; give distinct names, e.g. names='A,B'")
+            raise InputError(None, "names", f"two methods are named {dup[0]!r}; give distinct names, e.g. names='A,B'")
         return methods
 
     def on_records(self, records, first: bool) -> None:
@@ -346,6 +346,7 @@ class Evaluation:
         if self.out_dir:  # refuse a foreign folder before anything is computed or predicted
             from locbench.evaluation.outputs import check_out_dir
             check_out_dir(self.out_dir, self.overwrite, keep=keep)
+        self.notes, self.records_by_method, self._problems = [], {}, {}  # run() may be called again
         self.load_ground_truth()
         detections = [self.read_detections(path) for path in self.detection_paths]
         self.select_videos()
@@ -403,9 +404,12 @@ class Evaluation:
         dets = ", ".join(f"{n}: {c}" for n, c in counts["detections"].items())
         text = (f"computed on {counts['videos']} videos ({counts['subset']}), {counts['ground_truth']} ground-truth "
                 f"{counts['ground_truth_unit']}; detections: {dets}")
+        grouped: dict[str, list[str]] = {}  # rows whose evaluator counts agree share one entry
         for name, c in counts.get("evaluator", {}).items():
             if isinstance(c, dict):
-                text += f"; {name}: " + ", ".join(f"{k} {v}" for k, v in c.items())
+                grouped.setdefault(", ".join(f"{k} {v}" for k, v in c.items()), []).append(name)
+        for text_counts, names in grouped.items():
+            text += f"; {', '.join(names)}: {text_counts}"
         return text
 
     def run_plugins(self, methods, evaluated) -> dict:
