@@ -89,3 +89,24 @@ def test_library_parameters_become_flags_in_cli_messages():
     assert translate_message(InputError(None, "tiou", "bad"), p) == "--tiou: bad"
     assert translate_message(InputError(None, "names", "give names='a,b'"), p) == "--name: give --name a,b"
     assert translate_message(InputError("o", None, "pass overwrite=True"), p) == "o: pass --overwrite"
+
+
+def test_localize_out_writes_what_the_attention_files_hold(tmp_path, capsys):
+    pytest.importorskip("cv2")
+    import json
+    import numpy as np
+    from locbench.inference.attention import AttentionRecord, attention_path, save_attention
+    imp = np.r_[np.full(5, 0.5), np.full(5, 3.0), np.full(10, 0.5)]  # 1 fps sampling: high from 5 s to 10 s
+    rec = AttentionRecord("video_test_0000001", ("BaseballPitch", "Billiards"), np.array([0.7, 0.3]),
+                          np.arange(0, 600, 30), 30.0, (28, 28), masks=np.ones((20, 7, 7), np.float32),
+                          frame_importance=imp)
+    save_attention(attention_path(tmp_path / "att", rec.video), rec)
+    assert main(["localize", "--attention", str(tmp_path / "att"), "--out", str(tmp_path / "loc")]) == 0
+    assert (tmp_path / "loc" / "boxes.csv").exists()
+    rows = (tmp_path / "loc" / "segments.txt").read_text().split()
+    assert rows[0] == "video_test_0000001" and [float(rows[1]), float(rows[2])] == [5.0, 10.0] and rows[3] == "7"
+    assert main(["localize", "--attention", str(tmp_path / "att"), "--out", str(tmp_path / "j"),
+                 "--segments-format", "activitynet-json"]) == 0
+    results = json.loads((tmp_path / "j" / "segments.json").read_text())["results"]
+    assert [s["label"] for s in results["video_test_0000001"]] == ["BaseballPitch"]
+    assert "deprecated" not in capsys.readouterr().err
