@@ -1,5 +1,5 @@
-"""Every python block of docs/api.md runs, in order, in one namespace (a notebook session), in a
-temporary folder whose ../shared is the shared data."""
+"""Every python block of docs/api.md runs on its own, in order, in a temporary folder whose ../shared
+is the shared data (as the docs-commands test runs them, each in a fresh process)."""
 import os
 import re
 from pathlib import Path
@@ -27,12 +27,14 @@ def test_every_python_block_of_api_md_runs(tmp_path, monkeypatch, capsys):
     work.mkdir()
     os.symlink(SHARED, tmp_path / "shared")
     monkeypatch.chdir(work)
-    namespace: dict = {"__name__": "__docs__"}
+    namespaces = []
     for i, block in enumerate(_blocks(ROOT / "docs" / "api.md")):
+        namespace: dict = {"__name__": "__docs__"}  # each block stands on its own
         exec(compile(block, f"docs/api.md block {i + 1}", "exec"), namespace)
+        namespaces.append(namespace)
     out = capsys.readouterr().out
     assert "mAP" in out and (work / "map_vs_tiou.png").stat().st_size > 0
     assert (work / "results" / "metrics.json").exists() and (work / "attention" / "v_Demo_g01_c01.npz").exists()
-    df = namespace["df"]
+    df = next(ns["df"] for ns in namespaces if "df" in ns)
     assert set(df.method) == {"reference [thumos14]", "noisy [thumos14]", "reference [activitynet]",
                               "noisy [activitynet]"}
