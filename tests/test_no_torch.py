@@ -62,9 +62,12 @@ def test_evaluators_annotations_and_locbench_import_without_torch(no_torch_env, 
 ])
 def test_eval_verbs_on_detections_run_without_torch(no_torch_env, tmp_path, argv):
     out = tmp_path / "out"
-    proc = _run(no_torch_env, "-m", "locbench", *map(str, argv), "--out", str(out), cwd=tmp_path)
+    plots = [] if argv[0] == "eval-video" else ["--plots", str(tmp_path / "figs")]
+    proc = _run(no_torch_env, "-m", "locbench", *map(str, argv), "--out", str(out), *plots, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "metrics.json").read_text())["methods"][0]["ap"]["mAP"][0] > 0
+    if argv[0] != "eval-video":  # PR curves of the detection file, drawn without OpenCV
+        assert len(list((tmp_path / "figs").glob("pr_*.png"))) == 1
 
 
 def test_a_verb_that_needs_the_model_extra_names_it(no_torch_env, tmp_path):

@@ -23,7 +23,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from annotations.atomic import atomic_open  # noqa: E402
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments  # noqa: E402
 from locbench.inference.attention import AttentionRecord  # noqa: E402
-from locbench.localization.localize import normalize_minmax, upsample_masks  # noqa: E402
+# locbench.localization.localize (OpenCV) is imported where masks are drawn, so PR curves of detection
+# files need only the base install
 
 GT_COLOUR = "#1f5fd6"
 PRED_COLOUR = "#e0301e"
@@ -73,6 +74,7 @@ def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarra
     """Fig. 4: the frames at rows ``pick`` (``frames`` holds just those), the mask heatmap over each,
     and the temporal weight of every sampled frame."""
     n = len(frame_idx)
+    from locbench.localization.localize import upsample_masks
     up = upsample_masks(masks[pick], frames.shape[1:3])
     k = len(pick)
     fig = plt.figure(figsize=(1.9 * k, 4.6))
@@ -286,6 +288,7 @@ def temporal_figures(records: Sequence[AttentionRecord], gt: Segments, detection
                               detections.t_end_s.tolist(), detections.label.tolist(), detections.score.tolist()):
         det_by_video.setdefault(v, []).append((s, e, c, sc))
     for rec in with_weights[:timelines]:
+        from locbench.localization.localize import normalize_minmax
         curve = normalize_minmax(rec.frame_importance)
         duration = float((rec.frame_idx[-1] + 1) / rec.fps)
         written.append(timeline(rec.time_s, curve, gt_by_video.get(rec.video, []), det_by_video.get(rec.video, []),
@@ -295,3 +298,12 @@ def temporal_figures(records: Sequence[AttentionRecord], gt: Segments, detection
         written.append(pr_curves(ap_result, os.path.join(out_dir, "pr_temporal.png"),
                                  f"temporal AP precision-recall ({ap_result.protocol})"))
     return written
+
+
+def detection_figures(method_name: str, ap_result, out_dir: str, task: str) -> list[str]:
+    """Precision-recall curves of one detection file's method (inputs without attention)."""
+    if ap_result is None or ap_result.curves is None:
+        return []
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"pr_{task}_{_safe_name(method_name).replace(' ', '_')}.png")
+    return [pr_curves(ap_result, path, f"{method_name}: precision-recall ({ap_result.protocol})")]

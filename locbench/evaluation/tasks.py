@@ -368,6 +368,11 @@ class Evaluation:
         if self.plots_dir and model is not None:
             rows = [e for e in evaluated if e.method.detections is model.detections]
             figures = self.figures(self.records_by_method[model.name], model, rows[0])
+        if self.plots_dir:  # detection files: their PR curves (first protocol), as scored
+            from locbench.evaluation.plots import detection_figures
+            for m in methods[:len(self.detection_paths)]:
+                row = next(e for e in evaluated if e.method.detections is m.detections)
+                figures += detection_figures(m.name, row.ap, self.plots_dir, self.task)
         for result in plugin_results.values():
             figures += list(result.figures)
         tables = ev.build_tables(self.title(), self.threshold_name, evaluated, self.per_class_tables,
