@@ -46,6 +46,12 @@ def add_arguments(p):
     add_plugin_arguments(p, "spatial")
 
 
+def restrict_to_frames(gt, frames_by_video: dict):
+    """Moved to :func:`locbench.evaluation.tasks.restrict_to_frames` (kept here for older imports)."""
+    from locbench.evaluation.tasks import restrict_to_frames as restrict
+    return restrict(gt, frames_by_video)
+
+
 def run(args) -> int:
     from locbench.evaluation.tasks import SpatialEvaluation
     return run_evaluation(SpatialEvaluation, args)
