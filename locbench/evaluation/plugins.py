@@ -36,7 +36,10 @@ class EvaluationContext:
     records: Sequence[Any] | None = None    # AttentionRecords of the model input (first attention method)
     records_by_method: dict = field(default_factory=dict)  # method name -> its AttentionRecords
     rules: dict | None = None               # localization rules used: threshold, labels, k, score, gt_labels
-    settings: dict = field(default_factory=dict)  # unknown_videos, subset / split, frames ...
+    #: unknown_videos; subset (what the numbers were computed on, in words); video_list (the evaluated
+    #: videos); spatial: frames (present only when the ground truth was restricted to the frames the
+    #: model saw) and frames_rule ("sampled" or "all", as asked); temporal: ties when given
+    settings: dict = field(default_factory=dict)
     args: argparse.Namespace | None = None
     out_dir: str | None = None              # --out
     plots_dir: str | None = None            # --plots (figures go here; None: draw nothing)

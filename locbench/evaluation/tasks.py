@@ -427,7 +427,9 @@ class Evaluation:
             thresholds=self.thresholds, score_fn=self.score, corloc_fn=self.corloc if self.has_corloc else None,
             dataset=self.dataset, records=first_records, records_by_method=dict(self.records_by_method),
             rules=dict(self.rules, gt_labels=self.gt_labels) if self.records_by_method else None,
-            settings=dict(self.settings(), subset=self.subset_label()), args=self.args, out_dir=self.out_dir,
+            settings=dict(self.settings(), subset=self.subset_label(), video_list=tuple(self.evaluated_videos),
+                          **({"frames_rule": self.frames} if hasattr(self, "frames") else {})),
+            args=self.args, out_dir=self.out_dir,
             plots_dir=self.plots_dir)
         return run_plugins(ctx, plugins)
 
