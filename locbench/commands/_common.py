@@ -1,12 +1,20 @@
-"""Arguments and steps shared by the evaluation verbs."""
+"""Arguments shared by the verbs: one spelling and one meaning per flag (see ``docs/architecture.md``).
+
+Vocabulary: ``--out`` is always what a verb writes; ``--videos`` always a folder of videos; ``--split``
+always a list of videos (a text file, one name per line); ``--data`` always a dataset root;
+``--unknown-videos`` is on every eval verb. Old spellings stay as hidden aliases that print a
+deprecation note (:func:`add_deprecated_alias`).
+"""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from annotations.errors import InputError
-from locbench.evaluation.tables import FORMATS, render
+from locbench.evaluation.tables import FORMATS
+
+UNKNOWN_VIDEOS_HELP = ("detections in videos outside the evaluated ground truth: stop with an error, count them "
+                       "as false positives (what the official tools do), or drop them")
 
 
 def parse_protocols(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -19,56 +27,107 @@ def parse_protocols(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
+class _DeprecatedAlias(argparse.Action):
+    """Stores like the new flag, and says once on stderr that the old spelling is deprecated."""
+
+    def __init__(self, option_strings, dest, new_flag: str = "", **kw):
+        self.new_flag = new_flag
+        super().__init__(option_strings, dest, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"note: {option_string} is deprecated; use {self.new_flag}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_deprecated_alias(p: argparse.ArgumentParser, old: str, new: str, dest: str, **kw) -> None:
+    """Accept ``old`` as a hidden spelling of ``new`` (same ``dest``), with a deprecation note."""
+    p.add_argument(old, dest=dest, action=_DeprecatedAlias, new_flag=new, help=argparse.SUPPRESS, **kw)
+
+
+def add_unknown_videos_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unknown-videos", choices=("error", "fp", "drop"), default="error", help=UNKNOWN_VIDEOS_HELP)
+
+
+def add_name_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", metavar="A,B,...",
+                   help="method names in the table, comma-separated, one per input in the order --detections, "
+                        "--attention, --checkpoint (default: the file or model name)")
+
+
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
-    g.add_argument("--out", metavar="DIR", help="write metrics.json and the tables in every format here")
-    g.add_argument("--format", choices=FORMATS, default="md", help="table format printed to stdout (default md)")
+    g.add_argument("--out", metavar="DIR", help="write metrics.json and the tables in every format here "
+                                                "(refused if it holds another run's files)")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace the files a previous run wrote in --out (only those; with --checkpoint also "
+                        "redo <out>/attention)")
+    g.add_argument("--format", choices=FORMATS, default="md", help="table format printed to stdout")
     g.add_argument("--per-class", action="store_true", help="also print the per-class AP table")
+
+
+def add_plugin_arguments(p: argparse.ArgumentParser, task: str) -> None:
+    """Each registered plugin of ``task`` adds its own flags (``plugin.add_arguments(parser, task)``)."""
+    from locbench.evaluation.plugins import add_plugin_arguments as add
+    add(p, task)
 
 
 def add_model_arguments(p: argparse.ArgumentParser, kind: str) -> None:
     """--checkpoint/--videos (run the model) or --attention (attention files of any model)."""
-    g = p.add_argument_group("model input (instead of --detections)")
+    g = p.add_argument_group("model input (with or instead of --detections)")
     g.add_argument("--checkpoint", metavar="PT", help="trained checkpoint: run predict on --videos first")
-    g.add_argument("--videos", metavar="DIR", help="video root for --checkpoint")
-    g.add_argument("--attention", metavar="DIR", help="attention files (.npz, docs/formats.md) from any model")
+    g.add_argument("--videos", metavar="DIR", help="folder of videos (for --checkpoint, and real frames in --plots)")
+    g.add_argument("--attention", nargs="+", metavar="DIR",
+                   help="folders of attention files (.npz, docs/formats.md) from any model, one method each")
     g.add_argument("--labels", choices=("top1", "topk", "gt"), default="top1",
-                   help="label of each box/segment: classifier top-1 (default), top-k, or the ground truth")
-    g.add_argument("--topk", type=int, default=2, metavar="K", help="K for --labels topk (default 2)")
+                   help="label of each box/segment: classifier top-1, top-k, or the ground truth")
+    g.add_argument("--topk", type=int, default=2, metavar="K", help="K for --labels topk")
     if kind == "spatial":
-        g.add_argument("--mask-threshold", type=float, default=0.5, help="mask threshold (default 0.5, strict >)")
+        g.add_argument("--mask-threshold", type=float, default=0.5, help="mask threshold (strict >)")
         g.add_argument("--score", choices=("cls*mask", "cls", "mask"), default="cls*mask",
-                       help="box score (default cls*mask: P(label) x mean mask inside the box)")
+                       help="box score: cls*mask = P(label) x mean mask inside the box")
     else:
         g.add_argument("--weight-threshold", type=float, default=0.5,
-                       help="threshold on min-max normalised temporal weights (default 0.5, strict >)")
+                       help="threshold on min-max normalised temporal weights (strict >)")
         g.add_argument("--score", choices=("cls*attn", "cls", "attn"), default="cls*attn",
-                       help="segment score (default cls*attn: P(label) x mean normalised weight inside)")
+                       help="segment score: cls*attn = P(label) x mean normalised weight inside")
     g.add_argument("--no-baselines", action="store_true", help="do not add the trivial baselines to the table")
     g.add_argument("--plots", metavar="DIR", help="also draw the attention / failure figures here")
     g.add_argument("--device", default="auto", help="for --checkpoint: auto, cpu or cuda")
     g.add_argument("--batch-size", type=int, default=8, help="for --checkpoint: clips per forward pass")
-    g.add_argument("--overwrite", action="store_true",
-                   help="for --checkpoint: redo <out>/attention even if it holds another model's files")
 
+
+def run_evaluation(cls, args) -> int:
+    """Every eval verb's ``run``: build the task's evaluation from the arguments, run it, write the
+    files, then print the notes and tables."""
+    report = cls.from_args(args).run()
+    report.emit(args.format, args.per_class)
+    return 0
+
+
+# ---- kept for verbs that run their own steps instead of the evaluation path (diagnose-spatial) ----
 
 def model_input_mode(args, detections_attr: str = "detections") -> str:
-    """Which input the user gave: 'detections', 'checkpoint' or 'attention' (exactly one)."""
+    """Which one input the user gave: 'detections', 'checkpoint' or 'attention'."""
     given = [name for name in (detections_attr, "checkpoint", "attention") if getattr(args, name, None)]
     if len(given) != 1:
         raise InputError(None, "arguments", "give exactly one of --detections, --checkpoint (with --videos) "
                                             f"or --attention (got {', '.join('--' + g for g in given) or 'none'})")
     if given[0] == "checkpoint" and not args.videos:
         raise InputError(None, "arguments", "--checkpoint needs --videos DIR")
+    value = getattr(args, given[0])
+    if isinstance(value, list):  # the eval verbs take several; these steps take one
+        if len(value) != 1:
+            raise InputError(None, "--" + given[0], "this verb takes one input")
+        setattr(args, given[0], value[0])
     return given[0]
 
 
 def load_model_records(args, kind: str, videos=None):
-    """Attention records from --attention, or from running predict with --checkpoint on --videos
-    (only the evaluated ``videos`` when given)."""
+    """Attention records from --attention, or from predict run with --checkpoint on --videos."""
     from locbench.inference.attention import load_attention_dir
     if args.attention:
         return load_attention_dir(args.attention), args.attention
+    import os
     from locbench.inference.predict import predict_videos
     out = os.path.join(args.out or ".", "attention")
     predict_videos(args.checkpoint, args.videos, out, device=args.device, batch_size=args.batch_size,
@@ -78,11 +137,14 @@ def load_model_records(args, kind: str, videos=None):
 
 
 def emit(args, tables: dict, metrics: dict) -> None:
-    """Print the main (and per-class) tables; write everything under --out."""
-    from locbench.evaluation.outputs import write_outputs
-    for name, table in tables.items():
-        if name == "table" or args.per_class:
-            sys.stdout.write(render(table, args.format) + "\n")
+    """Write everything under --out (refusing another run's folder unless --overwrite), then print
+    the main table, the analyses' tables and, with --per-class, the per-class tables."""
+    from locbench.evaluation.outputs import prepare_out_dir, write_outputs
+    from locbench.evaluation.tables import render
     if args.out:
+        prepare_out_dir(args.out, getattr(args, "overwrite", False))
         written = write_outputs(args.out, metrics, tables)
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+    for name, table in tables.items():
+        if not name.startswith("per_class") or args.per_class:
+            sys.stdout.write(render(table, args.format) + "\n")

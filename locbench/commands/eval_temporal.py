@@ -1,86 +1,52 @@
 """Temporal action localization mAP (and CorLoc) against THUMOS'14 / ActivityNet-style ground truth.
 
-Inputs: a detection file (THUMOS txt `video t_start t_end class_id score`, or ActivityNet result
+Inputs: detection files (THUMOS txt `video t_start t_end class_id score`, or ActivityNet result
 JSON), attention files of any model (--attention), or a trained checkpoint run on videos
-(--checkpoint --videos). Protocols: `activitynet` (official eval_detection.py) and `thumos14`
-(official TH14evalDet_Updated.m); several may be given, comma-separated, one table row each.
+(--checkpoint --videos); several inputs give one row each (--name A,B,C). Protocols: `activitynet`
+(official eval_detection.py) and `thumos14` (official TH14evalDet_Updated.m); several may be given,
+comma-separated, one table row each.
 """
 from __future__ import annotations
 
-import os
-
-from locbench.commands._common import (add_model_arguments, add_output_arguments, emit, load_model_records,
-                                       model_input_mode, parse_protocols)
+from annotations.formats import choices
+from locbench.commands._common import (add_model_arguments, add_name_argument, add_output_arguments,
+                                       add_plugin_arguments, add_unknown_videos_argument, run_evaluation)
 
 NAME = "eval-temporal"
 HELP = "temporal mAP / CorLoc of detections, attention files or a checkpoint (THUMOS'14, ActivityNet)"
 PROTOCOLS = ("activitynet", "thumos14")
 
 
+def _shown(names) -> str:
+    return "{" + ",".join(names) + "}"
+
+
 def add_arguments(p):
     p.add_argument("--gt", required=True, metavar="GT",
-                   help="ground truth: directory of <Class>_<subset>.txt, or ActivityNet-style JSON")
-    p.add_argument("--detections", metavar="DETS", help="THUMOS txt or ActivityNet result JSON")
+                   help="ground truth: directory of <Class>_<subset>.txt, ActivityNet-style JSON, or "
+                        "thumos14_test_groundtruth.csv")
+    p.add_argument("--detections", nargs="+", metavar="DETS",
+                   help="THUMOS txt or ActivityNet result JSON files, one method each")
     p.add_argument("--protocol", default="activitynet",
-                   help="activitynet (default), thumos14, or both comma-separated")
-    p.add_argument("--tiou", default="0.1,0.2,0.3,0.4,0.5", help="tIoU thresholds (default: the paper's)")
-    p.add_argument("--subset", default="test", help="ground-truth subset (default test)")
-    p.add_argument("--gt-format", default="auto", choices=("auto", "thumos-txt", "activitynet-json"))
-    p.add_argument("--det-format", default="auto", choices=("auto", "thumos-txt", "activitynet-json"))
+                   help="activitynet, thumos14, or both comma-separated")
+    p.add_argument("--tiou", default="0.1,0.2,0.3,0.4,0.5", help="tIoU thresholds, comma-separated")
+    p.add_argument("--subset", default="test", help="ground-truth subset")
+    p.add_argument("--gt-format", default="auto", choices=choices("temporal", "gt", aliases=True),
+                   metavar=_shown(choices("temporal", "gt")),
+                   help="ground-truth format (annotations/formats.py)")
+    p.add_argument("--det-format", default="auto", choices=choices("temporal", "detections", aliases=True),
+                   metavar=_shown(choices("temporal", "detections")),
+                   help="detection format (annotations/formats.py)")
     p.add_argument("--class-index", metavar="TXT", help="class ids and names of THUMOS-format files (ground-truth "
                                                         "folder, txt detections); default: the official "
                                                         "class_index_detection.txt")
-    p.add_argument("--unknown-videos", choices=("error", "fp", "drop"), default="error",
-                   help="detections in videos absent from the ground truth: stop with an error (default), "
-                        "count them as false positives (what the official tools do), or drop them")
-    p.add_argument("--name", help="method name in the table (default: the detection file name)")
+    add_unknown_videos_argument(p)
+    add_name_argument(p)
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
+    add_plugin_arguments(p, "temporal")
 
 
 def run(args) -> int:
-    from annotations.temporal_io import load_temporal_detections, load_temporal_gt
-    from evaluators.temporal import temporal_corloc, temporal_map
-    from locbench.evaluation import methods as ev
-    from locbench.evaluation.outputs import provenance
-
-    tious = ev.parse_thresholds(args.tiou, "--tiou")
-    protocols = parse_protocols(args.protocol, PROTOCOLS)
-    mode = model_input_mode(args)
-    gt = load_temporal_gt(args.gt, fmt=args.gt_format, subset=args.subset, class_index=args.class_index)
-    gt_labels = ev.video_labels_from_segments(gt)
-    inputs = {"gt": args.gt}
-    methods = []
-    if mode == "detections":
-        dets = load_temporal_detections(args.detections, fmt=args.det_format, class_index=args.class_index,
-                                        classes=gt.classes)
-        methods.append(ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets))
-        inputs["detections"] = args.detections
-    else:
-        from locbench.localization.baselines import uniform_temporal
-        from locbench.localization.localize import segments_from_attention
-        records, source = load_model_records(args, "temporal", gt.videos)
-        ev.check_classes(records, gt.classes, source)
-        rules = dict(threshold=args.weight_threshold, labels=args.labels, k=args.topk, score=args.score,
-                     gt_labels=gt_labels)
-        accuracy = ev.classification_accuracy(records, gt_labels)
-        model_name = args.name or (records[0].model or "attention model")
-        methods.append(ev.Method(model_name, segments_from_attention(records, **rules), accuracy))
-        if not args.no_baselines:
-            methods.append(ev.Method("uniform temporal weights", uniform_temporal(records, **rules), accuracy))
-        inputs["attention"] = source
-    evaluated = ev.evaluate_grid(
-        methods, protocols,
-        lambda d, p: temporal_map(gt, d, tious, protocol=p, unknown_videos=args.unknown_videos,
-                                  return_curves=bool(args.plots)),
-        lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos))
-    if mode != "detections" and args.plots:
-        from locbench.evaluation.plots import temporal_figures
-        temporal_figures(records, gt, methods[0].detections, args.plots, threshold=args.weight_threshold,
-                         ap_result=evaluated[0].ap)
-    title = f"Temporal localization ({', '.join(protocols)}, subset {args.subset})"
-    tables = ev.build_tables(title, "tIoU", evaluated, args.per_class)
-    metrics = ev.build_metrics("temporal", ",".join(protocols), evaluated, provenance(inputs),
-                               subset=args.subset, unknown_videos=args.unknown_videos)
-    emit(args, tables, metrics)
-    return 0
+    from locbench.evaluation.tasks import TemporalEvaluation
+    return run_evaluation(TemporalEvaluation, args)

@@ -16,7 +16,9 @@ def add_arguments(p) -> None:
     p.add_argument("--backbone", choices=("resnet50", "resnet101", "resnet152"), default="resnet50")
     p.add_argument("--backbone-weights", metavar="PATH",
                    help="torchvision ImageNet state dict (.pth); without it the ResNet is random (warned)")
-    p.add_argument("--list", metavar="FILE", help="only the videos of this split list")
+    p.add_argument("--split", dest="list", metavar="TXT", help="list of videos to extract (one name per line)")
+    from locbench.commands._common import add_deprecated_alias
+    add_deprecated_alias(p, "--list", "--split", dest="list")
     s = p.add_mutually_exclusive_group()
     s.add_argument("--frames", type=int, default=25, help="frames per (trimmed) video, uniform (default 25)")
     s.add_argument("--sample-fps", type=float, help="untrimmed videos: sample frames at this rate instead")

@@ -21,7 +21,7 @@ def add_arguments(p) -> None:
     p.add_argument("--checkpoint", required=True, metavar="PT", help="checkpoint of `locbench train` (best.pt)")
     p.add_argument("--videos", required=True, metavar="DIR", help="video root (files or frame folders, any depth)")
     p.add_argument("--out", default="attention", metavar="DIR", help="output directory (default attention/)")
-    p.add_argument("--split", metavar="LIST", help="only the videos of this list (one name per line)")
+    p.add_argument("--split", metavar="TXT", help="only the videos of this list (one name per line)")
     k = p.add_mutually_exclusive_group()
     k.add_argument("--untrimmed", dest="untrimmed", action="store_true", default=None,
                    help="untrimmed videos: sliding windows at --sample-fps (default: what the checkpoint was "

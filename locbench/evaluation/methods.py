@@ -10,7 +10,7 @@ import numpy as np
 from annotations.errors import InputError
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments, TubeDataset
 from evaluators.results import APResult, CorLocResult
-from locbench.inference.attention import AttentionRecord
+from locbench.inference.attention import AttentionRecord  # numpy only: no torch on this path
 from locbench.evaluation.tables import Table, main_rows, per_class_table
 
 
@@ -93,15 +93,20 @@ def evaluate_grid(methods: Sequence[Method], protocols: Sequence[str],
     return rows
 
 
-def build_tables(title: str, threshold_name: str, evaluated: Sequence[Evaluated], per_class: bool) -> dict[str, Table]:
-    """``table``: every method's mAP and CorLoc rows; ``per_class_<i>``: per-class AP of method i."""
+def build_tables(title: str, threshold_name: str, evaluated: Sequence[Evaluated], per_class: bool,
+                 notes: Sequence[str] | None = None) -> dict[str, Table]:
+    """``table``: every method's mAP and CorLoc rows; ``per_class_<i>``: per-class AP of method i.
+
+    ``notes`` (every note of the evaluation path) go under the main table; without them, the
+    evaluators' warnings do."""
     thresholds = tuple(float(t) for t in evaluated[0].ap.thresholds)
     rows = []
-    notes = []
     for e in evaluated:
         rows += main_rows(e.method.name, e.ap.mean_ap, None if e.corloc is None else e.corloc.mean_corloc,
-                          e.method.accuracy)
-        notes += [f"{e.method.name}: {w}" for w in e.ap.warnings]
+                          e.method.accuracy, group=e.ap.protocol)
+    if notes is None:
+        notes = [f"{e.method.name}: {w}" for e in evaluated for w in e.ap.warnings]
+    notes = list(notes)
     tables = {"table": Table(title, threshold_name, thresholds, tuple(rows), tuple(notes))}
     if per_class:
         for i, e in enumerate(evaluated):

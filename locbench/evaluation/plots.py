@@ -23,7 +23,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from annotations.atomic import atomic_open  # noqa: E402
 from annotations.types import AMBIGUOUS, FrameBoxes, Segments  # noqa: E402
 from locbench.inference.attention import AttentionRecord  # noqa: E402
-from locbench.localization.localize import masks_to_boxes, normalize_minmax, upsample_masks  # noqa: E402
+# locbench.localization.localize (OpenCV) is imported where masks are drawn, so PR curves of detection
+# files need only the base install
 
 GT_COLOUR = "#1f5fd6"
 PRED_COLOUR = "#e0301e"
@@ -39,16 +40,6 @@ def _save(fig, path: str) -> str:
 
 def _safe_name(video: str) -> str:
     return video.replace("/", "__")
-
-
-def box_iou_one(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of one box ``a`` (4,) against boxes ``b`` (M, 4), continuous coordinates."""
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
-    ih = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
 class FrameSource:
@@ -83,6 +74,7 @@ def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarra
     """Fig. 4: the frames at rows ``pick`` (``frames`` holds just those), the mask heatmap over each,
     and the temporal weight of every sampled frame."""
     n = len(frame_idx)
+    from locbench.localization.localize import upsample_masks
     up = upsample_masks(masks[pick], frames.shape[1:3])
     k = len(pick)
     fig = plt.figure(figsize=(1.9 * k, 4.6))
@@ -179,29 +171,49 @@ def pr_curves(ap_result, out_path: str, title: str = "") -> str:
     return _save(fig, out_path)
 
 
-def frame_ious(records: Sequence[AttentionRecord], gt: FrameBoxes, threshold: float = 0.5) -> list[dict]:
-    """For every annotated sampled frame: the top-1 class's box and its best IoU with a GT box."""
-    by_frame: dict[tuple[str, int], list[int]] = {}
-    for i, (v, f) in enumerate(zip(gt.video.tolist(), gt.frame_idx.tolist())):
-        by_frame.setdefault((v, f), []).append(i)
+def frame_items(gt: FrameBoxes, detections: FrameBoxes, records: Sequence[AttentionRecord] | None = None) -> list[dict]:
+    """One gallery item per annotated (video, frame, class) unit, drawn from the *evaluated* detections.
+
+    The red box is the highest-scoring detection of the unit's class in that frame (equal scores:
+    the earlier row), exactly the one CorLoc judges, and ``iou`` its best continuous IoU with a
+    ground-truth box of that class there (:func:`evaluators.box_iou.iou_pairs`). Without a
+    detection of the class, the frame's top detection of any class is shown with IoU 0 (wrong
+    label), or no box. With ``records``, only frames the model sampled are kept (others cannot have
+    a box). Items carry ``pred_box``, ``pred_label``, ``pred_score`` and ``det_row`` (row in
+    ``detections``), so what is drawn can be checked against what was scored.
+    """
+    from evaluators.box_iou import iou_pairs
+    by_video = {r.video: r for r in records} if records is not None else {}
+    sampled = {r.video: set(r.frame_idx.tolist()) for r in records} if records is not None else None
+    score = np.asarray(detections.score if detections.score is not None else np.zeros(len(detections)))
+    order = np.lexsort((np.arange(len(detections)), -score))  # score desc, then input order
+    top_of_class: dict[tuple, int] = {}
+    top_any: dict[tuple, int] = {}
+    dv, df, dl = detections.video[order].tolist(), detections.frame_idx[order].tolist(), detections.label[order].tolist()
+    for row, v, f, c in zip(order.tolist(), dv, df, dl):
+        top_of_class.setdefault((v, f, c), row)
+        top_any.setdefault((v, f), row)
+    units: dict[tuple, list[int]] = {}
+    for i, (v, f, c) in enumerate(zip(gt.video.tolist(), gt.frame_idx.tolist(), gt.label.tolist())):
+        if sampled is None or f in sampled.get(v, ()):
+            units.setdefault((v, f, c), []).append(i)
     out = []
-    for rec in records:
-        if rec.masks is None:
-            continue
-        boxes, has_box, _ = masks_to_boxes(rec.masks, rec.frame_size, threshold)
-        label = rec.classes[int(np.argmax(rec.class_scores))]
-        for row, f in enumerate(rec.frame_idx.tolist()):
-            rows = by_frame.get((rec.video, f))
-            if not rows:
-                continue
-            gt_boxes = gt.boxes_xyxy[rows]
-            gt_label = gt.label[rows[0]]
-            iou = float(box_iou_one(boxes[row], gt_boxes).max()) if has_box[row] else 0.0
-            out.append(dict(record=rec, row=row, frame=f, gt_boxes=gt_boxes,
-                            pred_box=boxes[row] if has_box[row] else None, iou=iou,
-                            caption=f"{rec.video.split('/')[-1]} frame {f}\npred {label}"
-                                    + ("" if label == gt_label else f" (gt {gt_label})")
-                                    + ("" if has_box[row] else ", no box")))
+    for (v, f, c), rows in units.items():
+        gt_boxes = gt.boxes_xyxy[rows]
+        row = top_of_class.get((v, f, c))
+        same_class = row is not None
+        if row is None:
+            row = top_any.get((v, f))
+        pred = None if row is None else detections.boxes_xyxy[row]
+        iou = float(iou_pairs(np.repeat(pred[None], len(rows), 0), gt_boxes, "continuous").max()) \
+            if same_class else 0.0
+        label = None if row is None else str(detections.label[row])
+        caption = f"{v.split('/')[-1]} frame {f}\n" + (
+            "no box" if row is None else f"pred {label} {float(score[row]):.2f}" + ("" if same_class else f" (gt {c})"))
+        rec = by_video.get(v)
+        out.append(dict(record=rec, video=v, row=None, frame=f, gt_boxes=gt_boxes, gt_label=c, pred_box=pred,
+                        pred_label=label, pred_score=None if row is None else float(score[row]), det_row=row,
+                        iou=iou, caption=caption))
     return out
 
 
@@ -211,7 +223,7 @@ def spread_over_videos(items: Sequence[dict], count: int, per_video: int = 2) ->
     taken: dict[str, int] = {}
     chosen = []
     for d in items:
-        video = d["record"].video
+        video = d["video"] if "video" in d else d["record"].video
         if taken.get(video, 0) < per_video:
             taken[video] = taken.get(video, 0) + 1
             chosen.append(d)
@@ -223,11 +235,14 @@ def spread_over_videos(items: Sequence[dict], count: int, per_video: int = 2) ->
 def spatial_figures(records: Sequence[AttentionRecord], gt: FrameBoxes, detections: FrameBoxes, out_dir: str,
                     videos_root: str | None = None, threshold: float = 0.5, ap_result=None,
                     per_gallery: int = 12, strips: int = 4) -> list[str]:
-    """Attention strips, the failure / success galleries and PR curves for a spatial evaluation."""
+    """Attention strips, the failure / success galleries and PR curves for a spatial evaluation.
+
+    The galleries draw ``detections`` (the boxes that were scored) and nothing recomputed, see
+    :func:`frame_items`; ``threshold`` is only named in captions."""
     os.makedirs(out_dir, exist_ok=True)
     source = FrameSource(videos_root)
     written = []
-    items = frame_ious(records, gt, threshold)
+    items = frame_items(gt, detections, records)
     items.sort(key=lambda d: d["iou"])
     zero = [d for d in items if d["iou"] == 0.0]
     positive = [d for d in items if d["iou"] > 0.0]
@@ -239,7 +254,8 @@ def spatial_figures(records: Sequence[AttentionRecord], gt: FrameBoxes, detectio
         if not chosen:
             continue
         for d in chosen:
-            d["image"] = source.frames(d["record"], np.array([d["frame"]]))[0]
+            d["image"] = source.frames(d["record"], np.array([d["frame"]]))[0] if d["record"] is not None \
+                else np.full((240, 320, 3), 200, np.uint8)
         written.append(box_gallery(chosen, os.path.join(out_dir, name), f"{title}, {len(chosen)} shown"))
     ranked = sorted(records, key=lambda r: -float(np.max(r.class_scores)))
     for rec in ranked[:strips]:
@@ -272,6 +288,7 @@ def temporal_figures(records: Sequence[AttentionRecord], gt: Segments, detection
                               detections.t_end_s.tolist(), detections.label.tolist(), detections.score.tolist()):
         det_by_video.setdefault(v, []).append((s, e, c, sc))
     for rec in with_weights[:timelines]:
+        from locbench.localization.localize import normalize_minmax
         curve = normalize_minmax(rec.frame_importance)
         duration = float((rec.frame_idx[-1] + 1) / rec.fps)
         written.append(timeline(rec.time_s, curve, gt_by_video.get(rec.video, []), det_by_video.get(rec.video, []),
@@ -281,3 +298,12 @@ def temporal_figures(records: Sequence[AttentionRecord], gt: Segments, detection
         written.append(pr_curves(ap_result, os.path.join(out_dir, "pr_temporal.png"),
                                  f"temporal AP precision-recall ({ap_result.protocol})"))
     return written
+
+
+def detection_figures(method_name: str, ap_result, out_dir: str, task: str) -> list[str]:
+    """Precision-recall curves of one detection file's method (inputs without attention)."""
+    if ap_result is None or ap_result.curves is None:
+        return []
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"pr_{task}_{_safe_name(method_name).replace(' ', '_')}.png")
+    return [pr_curves(ap_result, path, f"{method_name}: precision-recall ({ap_result.protocol})")]

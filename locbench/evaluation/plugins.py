@@ -36,7 +36,10 @@ class EvaluationContext:
     records: Sequence[Any] | None = None    # AttentionRecords of the model input (first attention method)
     records_by_method: dict = field(default_factory=dict)  # method name -> its AttentionRecords
     rules: dict | None = None               # localization rules used: threshold, labels, k, score, gt_labels
-    settings: dict = field(default_factory=dict)  # unknown_videos, subset / split, frames ...
+    #: unknown_videos; subset (what the numbers were computed on, in words); video_list (the evaluated
+    #: videos); spatial: frames (present only when the ground truth was restricted to the frames the
+    #: model saw) and frames_rule ("sampled" or "all", as asked); temporal: ties when given
+    settings: dict = field(default_factory=dict)
     args: argparse.Namespace | None = None
     out_dir: str | None = None              # --out
     plots_dir: str | None = None            # --plots (figures go here; None: draw nothing)
@@ -83,3 +86,10 @@ def run_plugins(ctx: EvaluationContext, plugins: Sequence | None = None) -> dict
         if ctx.args is None or plugin.enabled(ctx.args):
             results[plugin.name] = plugin.run(ctx)
     return results
+
+
+def add_plugin_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """Let every registered plugin of ``task`` add its CLI flags (called by each eval verb's
+    ``add_arguments``; a plugin adds an argument group named after itself)."""
+    for plugin in plugins_for(task):
+        plugin.add_arguments(parser, task)

@@ -26,6 +26,8 @@ class Row:
     metric: str  # "mAP", "CorLoc", "AP", ...
     values: tuple[float, ...]  # fractions in [0, 1], one per threshold
     accuracy: float | None = None  # fraction, or None when unknown
+    #: rows compared with each other (the protocol); LaTeX marks a best value only within one group
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,24 +113,28 @@ def _latex_escape(s: str) -> str:
 
 
 def to_latex(table: Table, digits: int = 1) -> str:
-    """A booktabs tabular, best value per threshold column in bold (within each metric)."""
+    """A booktabs tabular, best value per threshold column in bold within each metric and protocol
+    group (never across protocols: their numbers are not comparable); the notes become ``%`` comments."""
     k = len(table.thresholds)
-    best: dict[tuple[str, int], float] = {}
+    best: dict[tuple[str, str, int], float] = {}
+    count: dict[tuple[str, str], int] = {}
     for r in table.rows:
+        count[(r.metric, r.group)] = count.get((r.metric, r.group), 0) + 1
         for j, v in enumerate(r.values):
             if not math.isnan(v):
-                best[(r.metric, j)] = max(best.get((r.metric, j), -1.0), v)
+                best[(r.metric, r.group, j)] = max(best.get((r.metric, r.group, j), -math.inf), v)
     acc_col = table.accuracy_column
-    lines = [r"\begin{tabular}{ll" + "c" * k + ("c" if acc_col else "") + "}", r"\toprule",
-             f"{table.first_column} & Metric & " + " & ".join(_fmt_threshold(t) for t in table.thresholds)
-             + (r" & Cls.\ acc." if acc_col else "") + r" \\", r"\midrule"]
+    lines = [f"% {_latex_comment(table.title)}"] + [f"% note: {_latex_comment(n)}" for n in table.notes]
+    lines += [r"\begin{tabular}{ll" + "c" * k + ("c" if acc_col else "") + "}", r"\toprule",
+              f"{table.first_column} & Metric & " + " & ".join(_fmt_threshold(t) for t in table.thresholds)
+              + (r" & Cls.\ acc." if acc_col else "") + r" \\", r"\midrule"]
     previous = None
     for r in table.rows:
         cells = []
+        many = count[(r.metric, r.group)] > 1
         for j, v in enumerate(r.values):
             s = _fmt_pct(v, digits)
-            many = sum(1 for x in table.rows if x.metric == r.metric) > 1
-            if s and many and v == best.get((r.metric, j)):
+            if s and many and v == best.get((r.metric, r.group, j)):
                 s = r"\textbf{" + s + "}"
             cells.append(s)
         name = "" if r.method == previous else _latex_escape(r.method)
@@ -137,6 +143,11 @@ def to_latex(table: Table, digits: int = 1) -> str:
         lines.append(f"{name} & {_latex_escape(r.metric)} & " + " & ".join(cells) + acc + " \\\\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
+
+
+def _latex_comment(text: str) -> str:
+    """One line of text safe inside a LaTeX ``%`` comment (newlines folded)."""
+    return " ".join(str(text).split())
 
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json, "latex": to_latex}
@@ -150,11 +161,12 @@ def render(table: Table, fmt: str = "md") -> str:
 
 
 def main_rows(method: str, mean_ap: np.ndarray, mean_corloc: np.ndarray | None,
-              accuracy: float | None = None) -> list[Row]:
-    """The paper's two rows for one method: mAP, then CorLoc (accuracy shown on the first row)."""
-    rows = [Row(method, "mAP", tuple(float(v) for v in mean_ap), accuracy)]
+              accuracy: float | None = None, group: str = "") -> list[Row]:
+    """The paper's two rows for one method: mAP, then CorLoc (accuracy shown on the first row).
+    ``group`` (the protocol) keeps LaTeX from marking a best value across protocols."""
+    rows = [Row(method, "mAP", tuple(float(v) for v in mean_ap), accuracy, group)]
     if mean_corloc is not None:
-        rows.append(Row(method, "CorLoc", tuple(float(v) for v in mean_corloc), None))
+        rows.append(Row(method, "CorLoc", tuple(float(v) for v in mean_corloc), None, group))
     return rows
 
 
