@@ -147,8 +147,9 @@ def legacy_spatial(records: Sequence[AttentionRecord], dataset: TubeDataset, vid
         notes.append("no evaluated frame: no model frame lies on a first ground-truth tube")
     figure, iou = L.legacy_spatial_figure(gt, pred, thresholds, fix_sign)
     if counts and set(counts) != {LEGACY_FRAMES}:
-        notes.append(f"the authors' model saw {LEGACY_FRAMES} frames per video; these files hold "
-                     f"{min(counts)}-{max(counts)} model frames per video, all used")
+        held = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
+        notes.append(f"the authors' model saw {LEGACY_FRAMES} frames per video; these files hold {held} model "
+                     "frames per video, all used")
     if sizes - {L.LEGACY_SIZE_WH}:
         notes.append("the authors resize masks to 320x240 and compare with unscaled ground truth; frames here are "
                      + ", ".join(f"{w}x{h}" for w, h in sorted(sizes))
