@@ -188,3 +188,27 @@ def test_temporal_figure_from_weights_over_all_instances():
 def test_single_label_instances_drop_videos_with_two_classes():
     gt = Segments(["x", "x", "y", "y", "y"], [0, 5, 0, 3, 6], [1, 6, 1, 4, 7], ["a", "a", "a", "b", "Ambiguous"])
     assert single_label_instances(gt).video.tolist() == ["x", "x"]
+
+
+@pytest.mark.slow
+def test_temporal_figure_from_a_checkpoint(tmp_path):
+    """A tiny model on tiny THUMOS-like videos: one 50-position softmax per single-class instance."""
+    from annotations.temporal_io import load_temporal_gt
+    from locbench.localization.legacy import legacy_temporal_from_checkpoint
+    from locbench.synth.thumos_like import make_thumos_like
+    from locbench.training.train import TrainConfig, train
+
+    data = tmp_path / "data"
+    make_thumos_like(data, num_classes=2, train_per_class=1, test_per_class=1, size="48x32", duration_s="6,8",
+                     action_s="0.6,1.2", instances="1,2")
+    train(TrainConfig(data=str(data), classes=str(data / "classes.txt"), out=str(tmp_path / "run"), num_frames=4,
+                      input_size=32, feature_channels=8, hidden_channels=6, spatial_widths=(6,), attention_dim=4,
+                      batch_size=4, progress=False, device="cpu", epochs=1))
+    gt = load_temporal_gt(str(data / "groundtruth"), subset="test", class_index=str(data / "class_index_detection.txt"))
+    res = legacy_temporal_from_checkpoint(tmp_path / "run" / "best.pt", data / "videos", gt, device="cpu",
+                                          thresholds=(0.0, 0.5), progress=False)
+    assert len(res.recall) == len(single_label_instances(gt)) > 0
+    assert res.weights.shape == (len(res.recall), 50)
+    np.testing.assert_allclose(res.weights.sum(axis=1), 1.0, atol=1e-5)
+    # figure = fraction of instances that are right-class with recall > t, recomputed from the parts
+    assert res.figure[1] == pytest.approx(np.mean(res.correct & (res.recall > 0.5)))

@@ -112,3 +112,25 @@ def test_temporal_from_attention_files_says_why_not():
     assert "not computed" in result.notes[0] and "--checkpoint" in result.notes[0]
     rows = result.tables["protocol_comparison"].rows
     assert [r.metric for r in rows] == ["mAP", "CorLoc"] and rows[0].values == (1.0,)
+
+
+def test_eval_spatial_legacy_end_to_end(tmp_path, capsys):
+    """CLI: attention files + pyannot.pkl + --legacy -> the comparison table on stdout and in metrics.json."""
+    import json
+
+    from annotations.ucf101_24 import write_pyannot, write_split_list
+    from locbench.cli import main
+    from locbench.inference.attention import attention_path, save_attention
+
+    ctx = _spatial_context(corner=False)
+    save_attention(attention_path(tmp_path / "att", "v"), ctx.records[0])
+    write_pyannot(tmp_path / "pyannot.pkl", ctx.dataset, with_class_names=True)
+    write_split_list(tmp_path / "test.txt", ["v"])
+    code = main(["eval-spatial", "--gt", str(tmp_path / "pyannot.pkl"), "--split", str(tmp_path / "test.txt"),
+                 "--attention", str(tmp_path / "att"), "--iou", "0.1,0.5", "--legacy", "--no-baselines",
+                 "--out", str(tmp_path / "eval")])
+    assert code == 0
+    assert "Protocol comparison" in capsys.readouterr().out
+    legacy = json.loads((tmp_path / "eval" / "metrics.json").read_text())["analyses"]["legacy"]
+    assert legacy["meng2019-code"]["figure"] == [1.0, 1.0]
+    assert legacy["meng2019-code"]["evaluated_frames"] == 4

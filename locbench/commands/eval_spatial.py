@@ -34,6 +34,9 @@ def add_arguments(p):
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_model_arguments(p, "spatial")
     add_output_arguments(p)
+    from locbench.evaluation.plugins import plugins_for  # wt-legacy end-to-end wiring (core's rewrite replaces it)
+    for plugin in plugins_for("spatial"):
+        plugin.add_arguments(p, "spatial")
 
 
 def restrict_to_frames(gt, frames_by_video: dict):
@@ -75,7 +78,7 @@ def run(args) -> int:
             gt = restrict_to_frames(gt, {r.video: r.frame_idx for r in records})
             notes["frames"] = "ground truth restricted to the frames the model saw"
         rules = dict(threshold=args.mask_threshold, labels=args.labels, k=args.topk, score=args.score,
-                     gt_labels=gt_labels)
+                     gt_labels=gt_labels, mask_normalize=args.mask_normalize)
         accuracy = ev.classification_accuracy(records, gt_labels)
         model_name = args.name or (records[0].model or "attention model")
         methods.append(ev.Method(model_name, boxes_from_attention(records, **rules), accuracy))
@@ -95,5 +98,10 @@ def run(args) -> int:
     tables = ev.build_tables(title, "IoU", evaluated, args.per_class)
     metrics = ev.build_metrics("spatial", ",".join(protocols), evaluated, provenance(inputs),
                                unknown_videos=args.unknown_videos, videos=len(videos), **notes)
+    from locbench.evaluation.plugins import EvaluationContext, run_plugins  # wt-legacy end-to-end wiring
+    recs = {} if mode == "detections" else {methods[0].name: records}
+    for pname, res in run_plugins(EvaluationContext("spatial", gt, methods, evaluated, protocols, ious, score_fn=None, dataset=dataset, records=recs.get(methods[0].name), records_by_method=recs, args=args)).items():
+        tables.update({f"{pname}_{k}": t for k, t in res.tables.items()})
+        metrics.setdefault("analyses", {})[pname] = res.metrics
     emit(args, tables, metrics)
     return 0

@@ -36,6 +36,9 @@ def add_arguments(p):
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
+    from locbench.evaluation.plugins import plugins_for  # wt-legacy end-to-end wiring (core's rewrite replaces it)
+    for plugin in plugins_for("temporal"):
+        plugin.add_arguments(p, "temporal")
 
 
 def run(args) -> int:
@@ -62,7 +65,7 @@ def run(args) -> int:
         records, source = load_model_records(args, "temporal", gt.videos)
         ev.check_classes(records, gt.classes, source)
         rules = dict(threshold=args.weight_threshold, labels=args.labels, k=args.topk, score=args.score,
-                     gt_labels=gt_labels)
+                     gt_labels=gt_labels, segment_rule=args.segment_rule)
         accuracy = ev.classification_accuracy(records, gt_labels)
         model_name = args.name or (records[0].model or "attention model")
         methods.append(ev.Method(model_name, segments_from_attention(records, **rules), accuracy))
@@ -82,5 +85,10 @@ def run(args) -> int:
     tables = ev.build_tables(title, "tIoU", evaluated, args.per_class)
     metrics = ev.build_metrics("temporal", ",".join(protocols), evaluated, provenance(inputs),
                                subset=args.subset, unknown_videos=args.unknown_videos)
+    from locbench.evaluation.plugins import EvaluationContext, run_plugins  # wt-legacy end-to-end wiring
+    recs = {} if mode == "detections" else {methods[0].name: records}
+    for pname, res in run_plugins(EvaluationContext("temporal", gt, methods, evaluated, protocols, tious, score_fn=None, records=recs.get(methods[0].name), records_by_method=recs, args=args)).items():
+        tables.update({f"{pname}_{k}": t for k, t in res.tables.items()})
+        metrics.setdefault("analyses", {})[pname] = res.metrics
     emit(args, tables, metrics)
     return 0

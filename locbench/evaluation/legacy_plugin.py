@@ -14,11 +14,13 @@ from locbench.evaluation.tables import Row, Table
 
 
 def _model_rows(ctx: EvaluationContext) -> list:
-    """Rows of the main table that belong to the attention model (the first method)."""
-    if not ctx.methods:
+    """Rows of the main table that belong to the attention model whose records the plugin reads
+    (``ctx.records``: the first attention input), one per protocol; the first method without records."""
+    name = next((n for n, recs in (ctx.records_by_method or {}).items() if recs is ctx.records), None)
+    model = next((m for m in ctx.methods if m.name == name), ctx.methods[0] if ctx.methods else None)
+    if model is None:
         return []
-    model = ctx.methods[0].detections
-    return [e for e in ctx.evaluated if e.method.detections is model]
+    return [e for e in ctx.evaluated if e.method.detections is model.detections]
 
 
 def _paper_rows(ctx: EvaluationContext, metric: str) -> list[Row]:

@@ -193,6 +193,7 @@ class LegacyTemporal:
     correct: np.ndarray         # (N,) bool
     video: np.ndarray           # (N,)
     label: np.ndarray           # (N,)
+    weights: np.ndarray | None = None   # (N, 50) the window weights the figure was computed from
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -222,7 +223,7 @@ def legacy_temporal_from_weights(instances: Segments, weights: np.ndarray, predi
     recall = L.legacy_temporal_recall(frames_arr, weights, annotated, weight_threshold)
     correct = np.asarray(predicted).astype(str) == instances.label.astype(str)
     return LegacyTemporal(tuple(float(t) for t in thresholds), L.legacy_temporal_figure(recall, correct, thresholds),
-                          recall, correct, instances.video, instances.label)
+                          recall, correct, instances.video, instances.label, np.asarray(weights, np.float64))
 
 
 def legacy_temporal_from_checkpoint(checkpoint, videos_root, gt: Segments, device: str = "auto",
