@@ -208,7 +208,24 @@ def test_temporal_figure_from_a_checkpoint(tmp_path):
     res = legacy_temporal_from_checkpoint(tmp_path / "run" / "best.pt", data / "videos", gt, device="cpu",
                                           thresholds=(0.0, 0.5), progress=False)
     assert len(res.recall) == len(single_label_instances(gt)) > 0
+    assert not any("misses" in n for n in res.notes)  # every video found and read
     assert res.weights.shape == (len(res.recall), 50)
     np.testing.assert_allclose(res.weights.sum(axis=1), 1.0, atol=1e-5)
     # figure = fraction of instances that are right-class with recall > t, recomputed from the parts
     assert res.figure[1] == pytest.approx(np.mean(res.correct & (res.recall > 0.5)))
+    # the same through eval-temporal: attention files for the main table, the checkpoint for meng2019-code
+    import json
+
+    from locbench.cli import main
+    from locbench.inference.predict import predict_videos
+
+    predict_videos(tmp_path / "run" / "best.pt", data / "videos" / "test", tmp_path / "att", device="cpu",
+                   progress=False)
+    code = main(["eval-temporal", "--gt", str(data / "groundtruth"), "--class-index",
+                 str(data / "class_index_detection.txt"), "--attention", str(tmp_path / "att"), "--legacy",
+                 "--legacy-checkpoint", str(tmp_path / "run" / "best.pt"), "--videos", str(data / "videos" / "test"),
+                 "--tiou", "0.5", "--device", "cpu", "--out", str(tmp_path / "eval")])
+    assert code == 0
+    legacy = json.loads((tmp_path / "eval" / "metrics.json").read_text())["analyses"]["legacy"]["meng2019-code"]
+    assert legacy["instances"] == len(res.recall)
+    assert legacy["figure"] == [pytest.approx(res.figure[1])]

@@ -46,6 +46,10 @@ class LegacyPlugin:
             g.add_argument("--fix-legacy-iou", action="store_true",
                            help="meng2019-code headline without the sign error of the authors' IoU "
                                 "(default: reproduce it; both are shown)")
+        else:
+            g.add_argument("--legacy-checkpoint", metavar="PT",
+                           help="model run on the authors' 50-frame windows for the temporal meng2019-code figure "
+                                "when the main input is attention files (default: --checkpoint); needs --videos")
 
     def enabled(self, args: argparse.Namespace) -> bool:
         protocol = str(getattr(args, "protocol", "") or "")
@@ -89,8 +93,10 @@ class LegacyPlugin:
         args = ctx.args
         notes: list[str] = []
         metrics: dict = {}
-        if args is not None and getattr(args, "checkpoint", None) and getattr(args, "videos", None):
-            res = legacy_temporal_from_checkpoint(args.checkpoint, args.videos, ctx.gt,
+        checkpoint = None if args is None else (getattr(args, "legacy_checkpoint", None)
+                                                or getattr(args, "checkpoint", None))
+        if checkpoint and getattr(args, "videos", None):
+            res = legacy_temporal_from_checkpoint(checkpoint, args.videos, ctx.gt,
                                                   device=getattr(args, "device", "auto"), thresholds=ctx.thresholds)
             rows.append(Row("meng2019-code", "instances: class right, recall > t", tuple(res.figure)))
             notes += ["meng2019-code: fraction of instances whose window class is right and whose annotated frames "
@@ -99,7 +105,10 @@ class LegacyPlugin:
             metrics["meng2019-code"] = res.to_dict()
         else:
             reason = legacy_temporal_unavailable_reason()
-            notes.append(f"meng2019-code (temporal) not computed: {reason}")
+            if checkpoint:
+                reason = "a model was given but no --videos to run it on"
+            notes.append(f"meng2019-code (temporal) not computed: {reason}; on the command line give --checkpoint "
+                         "with --videos, or --legacy-checkpoint PT with --videos beside --attention")
             metrics["meng2019-code"] = {"protocol": "meng2019-code", "task": "temporal", "figure": None,
                                         "reason": reason}
         table = Table("Protocol comparison: the paper's rule and the authors' released code (meng2019-code)", "tIoU",

@@ -182,7 +182,7 @@ def legacy_temporal_unavailable_reason() -> str:
     return ("the meng2019-code temporal figure needs the model run on a 50-frame window built around each "
             "ground-truth instance (one softmax per window, thresholded at 0.023); attention files hold one "
             "softmax over whole-video windows, whose weights are not on that scale, so the figure is not "
-            "computed from them: give the model (--checkpoint with --videos) instead")
+            "computed from them: run the model on those windows instead (legacy_temporal_from_checkpoint)")
 
 
 @dataclass
