@@ -53,6 +53,7 @@ def test_registered_for_spatial_and_temporal_only():
 def test_enabled_by_flag_or_protocol_all():
     assert PLUGIN.enabled(_args(legacy=True))
     assert PLUGIN.enabled(_args(protocol="all"))
+    assert PLUGIN.enabled(_args(protocol="voc,meng2019-code"))
     assert not PLUGIN.enabled(_args())
 
 

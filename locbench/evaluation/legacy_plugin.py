@@ -1,7 +1,7 @@
 """The protocol comparison: the same attention files under the paper's rule (frame-AP / temporal mAP,
 CorLoc) and under ``meng2019-code`` (the authors' released evaluation), side by side.
 
-Enabled by ``--legacy`` (or ``--protocol all``); ``--fix-legacy-iou`` removes the sign error of the
+Enabled by ``--legacy`` (or ``all`` / ``meng2019-code`` among the ``--protocol`` names); ``--fix-legacy-iou`` removes the sign error of the
 authors' spatial IoU from the headline ``meng2019-code`` figure (both variants are always shown).
 See ``docs/protocols/meng2019.md``.
 """
@@ -53,7 +53,8 @@ class LegacyPlugin:
 
     def enabled(self, args: argparse.Namespace) -> bool:
         protocol = str(getattr(args, "protocol", "") or "")
-        return bool(getattr(args, "legacy", False)) or "all" in [p.strip() for p in protocol.split(",")]
+        names = {p.strip() for p in protocol.split(",")}
+        return bool(getattr(args, "legacy", False)) or bool(names & {"all", "meng2019-code"})
 
     def run(self, ctx: EvaluationContext) -> PluginResult:
         if ctx.task == "spatial":

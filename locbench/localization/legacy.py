@@ -66,7 +66,13 @@ def legacy_gray_masks(masks: np.ndarray, size_wh: tuple[int, int] = L.LEGACY_SIZ
 
 def model_frames(rec: AttentionRecord) -> np.ndarray:
     """Rows of ``rec`` the model's clip(s) saw (``windows``), or every row when the file has none:
-    the authors' masks exist only for the frames the model saw."""
+    the authors' masks exist only for the frames the model saw.
+
+    >>> rec = AttentionRecord("v", ("a",), np.array([1.0]), np.arange(5), 25.0, (8, 8),
+    ...                       masks=np.zeros((5, 2, 2)), windows=np.array([[1, 3]]))
+    >>> model_frames(rec).tolist()
+    [1, 3]
+    """
     if rec.windows is None:
         return np.arange(rec.num_frames)
     return np.unique(rec.windows)
@@ -168,7 +174,12 @@ def legacy_spatial(records: Sequence[AttentionRecord], dataset: TubeDataset, vid
 
 def single_label_instances(gt: Segments) -> Segments:
     """Instances of videos whose ground truth holds one class (Ambiguous ignored): our stand-in for
-    the authors' list of test videos without secondary actions (``test_set_meta.mat``)."""
+    the authors' list of test videos without secondary actions (``test_set_meta.mat``).
+
+    >>> gt = Segments(["x", "y", "y"], [0.0, 0.0, 5.0], [1.0, 1.0, 6.0], ["a", "a", "b"])
+    >>> single_label_instances(gt).video.tolist()
+    ['x']
+    """
     keep_rows = gt.label != AMBIGUOUS
     classes_of: dict[str, set] = {}
     for v, c in zip(gt.video[keep_rows].tolist(), gt.label[keep_rows].tolist()):
