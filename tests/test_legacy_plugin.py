@@ -135,3 +135,10 @@ def test_eval_spatial_legacy_end_to_end(tmp_path, capsys):
     legacy = json.loads((tmp_path / "eval" / "metrics.json").read_text())["analyses"]["legacy"]
     assert legacy["meng2019-code"]["figure"] == [1.0, 1.0]
     assert legacy["meng2019-code"]["evaluated_frames"] == 4
+
+
+def test_comparison_figure_when_plots_are_asked(tmp_path):
+    ctx = _spatial_context(corner=False)
+    ctx.plots_dir = str(tmp_path / "figs")
+    result = PLUGIN.run(ctx)
+    assert len(result.figures) == 1 and (tmp_path / "figs" / "protocol_comparison_IoU.png").stat().st_size > 1000

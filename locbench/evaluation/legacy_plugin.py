@@ -33,6 +33,27 @@ def _paper_rows(ctx: EvaluationContext, metric: str) -> list[Row]:
     return rows
 
 
+def comparison_figure(table: Table, out_dir: str) -> str:
+    """One line per protocol row over the thresholds (percent), saved as
+    ``<out_dir>/protocol_comparison_<IoU|tIoU>.png``; returns the path."""
+    import os
+
+    from locbench.evaluation.plots import _save, plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for row in table.rows:
+        ax.plot(table.thresholds, [100 * v for v in row.values], marker="o", label=f"{row.method}: {row.metric}",
+                linestyle="--" if row.method.startswith("meng2019-code") else "-")
+    ax.set_xlabel(table.threshold_name)
+    ax.set_ylabel("%")
+    ax.set_ylim(0, 100)
+    ax.set_title("The same attention under each protocol", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    os.makedirs(out_dir, exist_ok=True)
+    return _save(fig, os.path.join(out_dir, f"protocol_comparison_{table.threshold_name}.png"))
+
+
 class LegacyPlugin:
     name = "legacy"
     tasks = ("spatial", "temporal")
@@ -85,7 +106,8 @@ class LegacyPlugin:
         metrics = {"meng2019-code": head.to_dict(),
                    "meng2019-code_sign_error" if fix else "meng2019-code_sign_fixed": (raw if fix else fixed).to_dict(),
                    "comparison": [{"protocol": r.method, "metric": r.metric, "values": list(r.values)} for r in rows]}
-        return PluginResult(metrics=metrics, tables={"protocol_comparison": table}, notes=notes)
+        figures = [comparison_figure(table, ctx.plots_dir)] if ctx.plots_dir else []
+        return PluginResult(metrics=metrics, tables={"protocol_comparison": table}, notes=notes, figures=figures)
 
     def _temporal(self, ctx: EvaluationContext) -> PluginResult:
         from locbench.localization.legacy import legacy_temporal_from_checkpoint, legacy_temporal_unavailable_reason
@@ -116,7 +138,8 @@ class LegacyPlugin:
                       tuple(float(t) for t in ctx.thresholds), tuple(rows), tuple(notes),
                       first_column="Protocol", accuracy_column=False)
         metrics["comparison"] = [{"protocol": r.method, "metric": r.metric, "values": list(r.values)} for r in rows]
-        return PluginResult(metrics=metrics, tables={"protocol_comparison": table}, notes=notes)
+        figures = [comparison_figure(table, ctx.plots_dir)] if ctx.plots_dir and rows else []
+        return PluginResult(metrics=metrics, tables={"protocol_comparison": table}, notes=notes, figures=figures)
 
 
 PLUGIN = LegacyPlugin()

@@ -360,7 +360,8 @@ def weights_to_segments(weights: np.ndarray, time_s: np.ndarray, step_s: float |
     time_s : ndarray, shape (F,), float, seconds
         Start time of each sampled frame.
     step_s : float, seconds, optional
-        Duration one sampled frame stands for (default: the median spacing of ``time_s``).
+        Duration one sampled frame stands for (default: the median spacing of ``time_s``; 0.1 s, one
+        step at 10 fps, when the curve has a single frame).
     threshold : float
         Strict threshold on the normalised curve (``"paper"`` and ``"outer-inner"``).
     segment_rule : {"paper", "multi-threshold-nms", "outer-inner"}
