@@ -193,7 +193,7 @@ def masks_to_boxes(masks: np.ndarray, frame_hw: tuple[int, int], threshold: floa
     boxes = np.stack([x1, y1, x2, y2], axis=1).astype(np.float64)
     boxes[~has_box] = 0.0
     # mean mask inside each box via a summed-area table, so no per-frame loop
-    sat = np.pad(up.astype(np.float64).cumsum(axis=1).cumsum(axis=2), ((0, 0), (1, 0), (1, 0)))
+    sat = np.pad(up.cumsum(axis=1).cumsum(axis=2), ((0, 0), (1, 0), (1, 0)))
     n = np.arange(len(up))
     total = sat[n, y2, x2] - sat[n, y1, x2] - sat[n, y2, x1] + sat[n, y1, x1]
     area = np.maximum((x2 - x1) * (y2 - y1), 1)
@@ -203,7 +203,7 @@ def masks_to_boxes(masks: np.ndarray, frame_hw: tuple[int, int], threshold: floa
     return boxes, has_box, inside
 
 
-def empty_note(kind: str, threshold, empty: int, total: int, fix: str) -> tuple[str, bool]:
+def empty_note(kind: tuple[str, str], threshold, empty: int, total: int, fix: str) -> tuple[str, bool]:
     """The always-recorded sentence on how many frames / videos a threshold left empty, and whether
     it is a warning (more than 10 %)."""
     frac = empty / total if total else 0.0
