@@ -203,7 +203,7 @@ def masks_to_boxes(masks: np.ndarray, frame_hw: tuple[int, int], threshold: floa
     return boxes, has_box, inside
 
 
-def empty_note(kind: tuple[str, str], threshold, empty: int, total: int, fix: str) -> tuple[str, bool]:
+def _empty_note(kind: tuple[str, str], threshold, empty: int, total: int, fix: str) -> tuple[str, bool]:
     """The always-recorded sentence on how many frames / videos a threshold left empty, and whether
     it is a warning (more than 10 %)."""
     frac = empty / total if total else 0.0
@@ -279,8 +279,12 @@ def curve_to_segments(curve01: np.ndarray, time_s: np.ndarray, step_s: float, th
 
 def multi_threshold_runs(curve01: np.ndarray, thresholds: Sequence[float] = MULTI_THRESHOLDS
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Runs above each of several thresholds, pooled, duplicates removed (the proposals of
-    multi-threshold segment generation, before NMS), ordered by (start, end)."""
+    """Runs [start, end) (two int64 arrays) above each of several thresholds, pooled, duplicates
+    removed (the proposals of multi-threshold segment generation, before NMS), ordered by (start, end).
+
+    >>> [a.tolist() for a in multi_threshold_runs(np.array([0.0, 0.3, 0.9, 0.3, 0.0]), (0.2, 0.5))]
+    [[1, 2], [4, 3]]
+    """
     pairs = [np.stack(runs_above(curve01, t), axis=1) for t in thresholds]
     pairs = np.unique(np.concatenate(pairs + [np.zeros((0, 2), np.int64)]).astype(np.int64), axis=0)
     return pairs[:, 0], pairs[:, 1]
@@ -339,7 +343,11 @@ def temporal_nms(t_start_s: np.ndarray, t_end_s: np.ndarray, score: np.ndarray, 
 
 def segment_runs(curve01: np.ndarray, threshold: float = 0.5, segment_rule: str = "paper",
                  thresholds: Sequence[float] = MULTI_THRESHOLDS) -> tuple[np.ndarray, np.ndarray]:
-    """Index runs [start, end) a segment rule proposes on a [0, 1] curve (before scoring / NMS)."""
+    """Index runs [start, end) (int64) a segment rule proposes on a [0, 1] curve (before scoring / NMS).
+
+    >>> [a.tolist() for a in segment_runs(np.array([0.0, 0.3, 0.9, 0.3, 0.0]), 0.5)]
+    [[2], [3]]
+    """
     if segment_rule not in SEGMENT_RULES:
         raise ValueError(f"unknown segment_rule {segment_rule!r}; choose one of {', '.join(SEGMENT_RULES)}")
     if segment_rule == "multi-threshold-nms":
@@ -518,7 +526,7 @@ def boxes_from_attention(records: Iterable[AttentionRecord], threshold: float = 
             cols["score"].append(s)
     notes = ()
     if box_fn is None and frames_total:
-        text, warn = empty_note(("box", "sampled frames"), threshold, frames_empty, frames_total,
+        text, warn = _empty_note(("box", "sampled frames"), threshold, frames_empty, frames_total,
                                 "lower threshold, or check mask_normalize")
         if warn:
             warnings.warn(text, stacklevel=2)
@@ -604,7 +612,7 @@ def segments_from_attention(records: Iterable[AttentionRecord], threshold: float
     notes = ()
     if videos_total:
         level = "the lowest threshold" if segment_rule == "multi-threshold-nms" else "threshold"
-        text, warn = empty_note(("segment", "videos"), min(thresholds) if segment_rule == "multi-threshold-nms"
+        text, warn = _empty_note(("segment", "videos"), min(thresholds) if segment_rule == "multi-threshold-nms"
                                 else threshold, videos_empty, videos_total, f"lower {level}")
         if warn:
             warnings.warn(text, stacklevel=2)
