@@ -96,7 +96,7 @@ def test_detection_files_give_a_note_not_a_number():
     assert not result.tables and "needs attention masks" in result.notes[0]
 
 
-def test_temporal_from_attention_files_says_why_not():
+def _temporal_context(**args):
     gt = Segments(["v"], [1.0], [2.0], ["a"], videos=("v",))
     rec = AttentionRecord("v", ("a",), np.array([1.0]), np.arange(40), 10.0, (8, 8),
                           frame_importance=np.r_[np.zeros(10), np.ones(11), np.zeros(19)])
@@ -104,11 +104,14 @@ def test_temporal_from_attention_files_says_why_not():
     tious = (0.5,)
     evaluated = ev.evaluate_grid(methods, ("activitynet",), lambda d, p: temporal_map(gt, d, tious, protocol=p),
                                  lambda d: temporal_corloc(gt, d, tious))
-    ctx = EvaluationContext("temporal", gt, methods, evaluated, ("activitynet",), tious,
-                            score_fn=lambda d, p: temporal_map(gt, d, tious, protocol=p), records=[rec],
-                            args=argparse.Namespace(legacy=True, protocol="activitynet", checkpoint=None,
-                                                    videos=None))
-    result = PLUGIN.run(ctx)
+    return EvaluationContext("temporal", gt, methods, evaluated, ("activitynet",), tious,
+                             score_fn=lambda d, p: temporal_map(gt, d, tious, protocol=p), records=[rec],
+                             args=argparse.Namespace(**dict(dict(legacy=True, protocol="activitynet",
+                                                                 checkpoint=None, videos=None), **args)))
+
+
+def test_temporal_from_attention_files_says_why_not():
+    result = PLUGIN.run(_temporal_context())
     assert result.metrics["meng2019-code"]["figure"] is None
     assert "not computed" in result.notes[0] and "--checkpoint" in result.notes[0]
     rows = result.tables["protocol_comparison"].rows
@@ -142,3 +145,14 @@ def test_comparison_figure_when_plots_are_asked(tmp_path):
     ctx.plots_dir = str(tmp_path / "figs")
     result = PLUGIN.run(ctx)
     assert len(result.figures) == 1 and (tmp_path / "figs" / "protocol_comparison_IoU.png").stat().st_size > 1000
+
+
+def test_temporal_approximation_only_when_asked_and_labelled():
+    result = PLUGIN.run(_temporal_context(legacy_approximate=True))
+    # the record's importance is on its frames 10..20 (1.0-2.0 s at 10 fps); the authors' 1-based window
+    # frames 10..20 (the annotated ones) sit at 0.9-1.9 s, i.e. record frames 9..19: 10 of them carry
+    # importance, renormalised to 1/10 > 0.023 each -> recall 10/11 > 0.5, class right -> 1 of 1
+    row = result.tables["protocol_comparison"].rows[-1]
+    assert row.method.startswith("meng2019-code APPROXIMATION") and row.values == (1.0,)
+    assert result.metrics["meng2019-code"]["approximation"] is True
+    assert result.notes[0].startswith("APPROXIMATION")

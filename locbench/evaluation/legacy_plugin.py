@@ -68,6 +68,9 @@ class LegacyPlugin:
                            help="meng2019-code headline without the sign error of the authors' IoU "
                                 "(default: reproduce it; both are shown)")
         else:
+            g.add_argument("--legacy-approximate", action="store_true",
+                           help="without a model: approximate the temporal meng2019-code figure from the attention "
+                                "files (whole-video attention renormalised over each window; labelled as such)")
             g.add_argument("--legacy-checkpoint", metavar="PT",
                            help="model run on the authors' 50-frame windows for the temporal meng2019-code figure "
                                 "when the main input is attention files (default: --checkpoint); needs --videos")
@@ -110,7 +113,8 @@ class LegacyPlugin:
         return PluginResult(metrics=metrics, tables={"protocol_comparison": table}, notes=notes, figures=figures)
 
     def _temporal(self, ctx: EvaluationContext) -> PluginResult:
-        from locbench.localization.legacy import legacy_temporal_from_checkpoint, legacy_temporal_unavailable_reason
+        from locbench.localization.legacy import (legacy_temporal_approximate, legacy_temporal_from_checkpoint,
+                                                  legacy_temporal_unavailable_reason)
 
         rows = _paper_rows(ctx, "mAP")
         args = ctx.args
@@ -126,12 +130,19 @@ class LegacyPlugin:
                       "are selected (weight > 0.023) in more than a fraction t; a recall, not a tIoU, not an AP"]
             notes += res.notes
             metrics["meng2019-code"] = res.to_dict()
+        elif args is not None and getattr(args, "legacy_approximate", False) and ctx.records:
+            res = legacy_temporal_approximate(ctx.records, ctx.gt, thresholds=ctx.thresholds)
+            rows.append(Row("meng2019-code APPROXIMATION (attention files)", "instances: class right, recall > t",
+                            tuple(res.figure)))
+            notes += res.notes
+            metrics["meng2019-code"] = dict(res.to_dict(), approximation=True)
         else:
             reason = legacy_temporal_unavailable_reason()
             if checkpoint:
                 reason = "a model was given but no --videos to run it on"
             notes.append(f"meng2019-code (temporal) not computed: {reason}; on the command line give --checkpoint "
-                         "with --videos, or --legacy-checkpoint PT with --videos beside --attention")
+                         "with --videos, or --legacy-checkpoint PT with --videos beside --attention "
+                         "(--legacy-approximate gives a labelled approximation from the attention files)")
             metrics["meng2019-code"] = {"protocol": "meng2019-code", "task": "temporal", "figure": None,
                                         "reason": reason}
         table = Table("Protocol comparison: the paper's rule and the authors' released code (meng2019-code)", "tIoU",
