@@ -85,11 +85,15 @@ def add_model_arguments(p: argparse.ArgumentParser, kind: str) -> None:
         g.add_argument("--mask-threshold", type=float, default=0.5, help="mask threshold (strict >)")
         g.add_argument("--score", choices=("cls*mask", "cls", "mask"), default="cls*mask",
                        help="box score: cls*mask = P(label) x mean mask inside the box")
+        g.add_argument("--mask-normalize", choices=("none", "minmax", "sigmoid"), default="none",
+                       help="map masks to [0, 1] first: none (require [0, 1]), minmax (per frame), sigmoid")
     else:
         g.add_argument("--weight-threshold", type=float, default=0.5,
                        help="threshold on min-max normalised temporal weights (strict >)")
         g.add_argument("--score", choices=("cls*attn", "cls", "attn"), default="cls*attn",
                        help="segment score: cls*attn = P(label) x mean normalised weight inside")
+        g.add_argument("--segment-rule", choices=("paper", "multi-threshold-nms", "outer-inner"), default="paper",
+                       help="segment generation (docs/localization.md)")
     g.add_argument("--no-baselines", action="store_true", help="do not add the trivial baselines to the table")
     g.add_argument("--plots", metavar="DIR", help="also draw the attention / failure figures here")
     g.add_argument("--device", default="auto", help="for --checkpoint: auto, cpu or cuda")

@@ -27,7 +27,8 @@ def add_arguments(p):
     p.add_argument("--split", metavar="TXT", help="list of videos to evaluate (e.g. testlist01.txt)")
     p.add_argument("--detections", nargs="+", metavar="DETS",
                    help="per-frame box CSV or COCO result JSON files, one method each")
-    p.add_argument("--protocol", default="voc", help="voc, act, coco, or several comma-separated")
+    p.add_argument("--protocol", default="voc", help="voc, act, coco, or several comma-separated; all = every one "
+                   "of them plus meng2019-code (the authors' released evaluation, docs/protocols/meng2019.md)")
     p.add_argument("--iou", default="0.05,0.1,0.2,0.3", help="IoU thresholds, comma-separated")
     p.add_argument("--gt-format", default="auto", choices=choices("spatial", "gt", aliases=True),
                    metavar=_shown(choices("spatial", "gt")),

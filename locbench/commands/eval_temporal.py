@@ -28,7 +28,8 @@ def add_arguments(p):
     p.add_argument("--detections", nargs="+", metavar="DETS",
                    help="THUMOS txt or ActivityNet result JSON files, one method each")
     p.add_argument("--protocol", default="activitynet",
-                   help="activitynet, thumos14, or both comma-separated")
+                   help="activitynet, thumos14, or both comma-separated; all = both plus meng2019-code (the "
+                        "authors' released evaluation, docs/protocols/meng2019.md)")
     p.add_argument("--tiou", default="0.1,0.2,0.3,0.4,0.5", help="tIoU thresholds, comma-separated")
     p.add_argument("--subset", default="test", help="ground-truth subset")
     p.add_argument("--gt-format", default="auto", choices=choices("temporal", "gt", aliases=True),

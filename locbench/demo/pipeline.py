@@ -81,12 +81,13 @@ def plan(out: str, config, seed: int = 0, device: str = "auto") -> DemoPlan:
                                "--split", os.path.join(ucf, "testlist01.txt"), "--attention", os.path.join(att, "spatial"),
                                "--videos", os.path.join(ucf, "videos"), "--frames", "all",
                                "--plots", os.path.join(fig, "spatial"), "--out", os.path.join(ev, "spatial"),
-                               "--per-class"]),
+                               "--per-class", "--legacy"]),
         Stage("eval-temporal", ["eval-temporal", "--gt", os.path.join(thumos, "groundtruth"), "--subset", "test",
                                 "--protocol", "thumos14,activitynet", "--attention", os.path.join(att, "temporal"),
                                 "--class-index", os.path.join(thumos, "class_index_detection.txt"),
                                 "--plots", os.path.join(fig, "temporal"), "--out", os.path.join(ev, "temporal"),
-                                "--per-class"]),
+                                "--per-class", "--legacy", "--legacy-checkpoint", os.path.join(runs, "temporal", "last.pt"),
+                                "--videos", os.path.join(thumos, "videos", "test")]),
     ]
     return p
 
@@ -162,6 +163,11 @@ def write_report(p: DemoPlan, config_name: str, seed: int, total_s: float) -> tu
         verdict = (f"{kind}: model mAP@0.3 = {100 * m['model']:.1f}, best baseline = {100 * m['best_baseline']:.1f} "
                    f"→ margin {100 * m['margin']:+.1f} points ({protocol})")
         verdicts.append((kind, m))
+        legacy = os.path.join(ev, kind, "legacy_protocol_comparison.md")  # the 'legacy' plugin's table
+        if os.path.exists(legacy):
+            with open(legacy, encoding="utf-8") as f:
+                lines += [f.read().strip(), "", "meng2019-code is the authors' released evaluation, a legacy "
+                          "figure and not an AP (locbench's docs/protocols/meng2019.md).", ""]
         lines += [f"**{verdict}**", "",
                   f"Per-class AP: [per_class_0.md](eval/{kind}/per_class_0.md) · all numbers: "
                   f"[metrics.json](eval/{kind}/metrics.json)", ""]

@@ -557,7 +557,7 @@ class TemporalEvaluation(Evaluation):
     def from_args(cls, args) -> "TemporalEvaluation":
         from locbench.evaluation.methods import parse_thresholds
         return cls(args.gt, subset=args.subset, class_index=args.class_index,
-                   protocols=_parse_list(args.protocol), thresholds=parse_thresholds(args.tiou, "--tiou"),
+                   protocols=_cli_protocols(args.protocol, cls), thresholds=parse_thresholds(args.tiou, "--tiou"),
                    threshold=args.weight_threshold, score=args.score, ties=getattr(args, "ties", None),
                    video_info=getattr(args, "video_info", None), check_durations=getattr(args, "check_durations", None),
                    **_common_kwargs(args))
@@ -656,7 +656,7 @@ class SpatialEvaluation(Evaluation):
     @classmethod
     def from_args(cls, args) -> "SpatialEvaluation":
         from locbench.evaluation.methods import parse_thresholds
-        return cls(args.gt, split=args.split, frames=args.frames, protocols=_parse_list(args.protocol),
+        return cls(args.gt, split=args.split, frames=args.frames, protocols=_cli_protocols(args.protocol, cls),
                    thresholds=parse_thresholds(args.iou, "--iou"), threshold=args.mask_threshold,
                    score=args.score, all_videos=getattr(args, "all_videos", False), **_common_kwargs(args))
 
@@ -737,6 +737,20 @@ class VideoEvaluation(Evaluation):
 
 def _parse_list(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in str(text).split(",") if s.strip())
+
+
+#: --protocol names that are not AP protocols of the main table: the legacy plugin reads them
+_PLUGIN_PROTOCOLS = ("meng2019-code",)
+
+
+def _cli_protocols(text: str, cls) -> tuple[str, ...]:
+    """--protocol as main-table protocols: ``all`` = every protocol of the task (the legacy plugin adds
+    meng2019-code beside them); ``meng2019-code`` alone keeps the task's default AP protocol."""
+    names = _parse_list(text)
+    if "all" in names:
+        return tuple(cls.protocols_allowed)
+    kept = tuple(n for n in names if n not in _PLUGIN_PROTOCOLS)
+    return kept or (tuple(cls.default_protocols) if names else kept)
 
 
 TASKS = {"temporal": TemporalEvaluation, "spatial": SpatialEvaluation, "video": VideoEvaluation}

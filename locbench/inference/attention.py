@@ -121,6 +121,8 @@ def load_attention(path: str | os.PathLike) -> AttentionRecord:
         masks = np.asarray(masks, np.float32)
         if masks.ndim != 3 or masks.shape[0] != n:
             raise bad("masks", f"shape {masks.shape} should be ({n}, h, w)")
+        if masks.shape[1] < 1 or masks.shape[2] < 1:
+            raise bad("masks", f"shape {masks.shape} has an empty spatial grid")
         if not np.all(np.isfinite(masks)):
             raise bad("masks", "contains NaN or infinite values")
     importance = data.get("frame_importance")
