@@ -404,11 +404,12 @@ def frame_corloc_counts(gt: FrameBoxes, detections: FrameBoxes, thresholds, clas
 
 # ------------------------------------------------------------------------------------------ tubes
 
-def match_tubes(gt_tubes, det_tubes, thresholds, classes=None, videos=None) -> MatchTable:
+def match_tubes(gt_tubes, det_tubes, thresholds, classes=None, videos=None, unknown_videos: str = "fp") -> MatchTable:
     """Match detected tubes once as :func:`evaluators.video_ap.video_ap` (ACT) does.
 
     ``videos`` (default: the ground-truth tubes' videos, sorted) are the resampling units; detected
-    tubes in other videos are false positives in every resample.
+    tubes in other videos follow ``unknown_videos`` (default "fp", what ACT does: false positives in
+    every resample).
 
     Examples
     --------
@@ -423,11 +424,15 @@ def match_tubes(gt_tubes, det_tubes, thresholds, classes=None, videos=None) -> M
         gt_tubes = gt_tubes.tubes
     gt_tubes, det_tubes = tuple(gt_tubes), tuple(det_tubes)
     thresholds = _thresholds(thresholds)
+    units = tuple(videos) if videos is not None else tuple(sorted({t.video for t in gt_tubes}))
+    det_video = np.array([t.video for t in det_tubes], dtype=object).astype(str) if det_tubes else np.zeros(0, str)
+    keep, warnings = apply_unknown_video_policy(det_video, units, unknown_videos)
+    if keep is not None:
+        det_tubes = tuple(t for t, k in zip(det_tubes, keep.tolist()) if k)
     scores = np.array([t.score for t in det_tubes], dtype=np.float64)
     if classes is None:
         classes = tuple(sorted({t.label for t in gt_tubes} | {t.label for t in det_tubes}))
     classes = tuple(classes)
-    units = tuple(videos) if videos is not None else tuple(sorted({t.video for t in gt_tubes}))
     names = sorted({t.video for t in gt_tubes} | {t.video for t in det_tubes})
     nv = max(len(names), 1)
     g_key = _codes([t.label for t in gt_tubes], classes) * nv + _codes([t.video for t in gt_tubes], names)
@@ -450,7 +455,7 @@ def match_tubes(gt_tubes, det_tubes, thresholds, classes=None, videos=None) -> M
     np.add.at(gt_count, ((g_key // nv)[inside], g_unit[inside]), 1)
     d_unit = _unit_of([det_tubes[i].video for i in order], units)
     return MatchTable("act", "trapezoid_f32", thresholds, classes, units, d_cls[order], d_unit, flags[:, order],
-                      np.zeros((len(thresholds), len(order)), bool), gt_count)
+                      np.zeros((len(thresholds), len(order)), bool), gt_count, tuple(warnings))
 
 
 # ------------------------------------------------------------------------------------------ resampling

@@ -7,8 +7,11 @@ JSON), attention files of any model (--attention), or a trained checkpoint run o
 """
 from __future__ import annotations
 
+import sys
+
 import os
 
+from locbench.evaluation.tables import render
 from locbench.commands._common import (add_model_arguments, add_output_arguments, emit, load_model_records,
                                        model_input_mode, parse_protocols)
 
@@ -36,6 +39,9 @@ def add_arguments(p):
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
+    from locbench.evaluation.plugins import plugins_for  # branch wt-stats only
+    for plugin in plugins_for('temporal'):
+        plugin.add_arguments(p, 'temporal')
 
 
 def run(args) -> int:
@@ -82,5 +88,17 @@ def run(args) -> int:
     tables = ev.build_tables(title, "tIoU", evaluated, args.per_class)
     metrics = ev.build_metrics("temporal", ",".join(protocols), evaluated, provenance(inputs),
                                subset=args.subset, unknown_videos=args.unknown_videos)
+    # branch wt-stats only (end-to-end check of the plugins; the core rewrite runs them in tasks.py)
+    from locbench.evaluation.plugins import EvaluationContext, run_plugins
+    ctx = EvaluationContext(task='temporal', gt=gt, methods=methods, evaluated=evaluated, protocols=tuple(protocols),
+                            thresholds=tuple(tious), score_fn=lambda d, p: temporal_map(gt, d, tious, protocol=p, unknown_videos=args.unknown_videos), corloc_fn=lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos), dataset=None,
+                            records=records if mode != 'detections' else None, records_by_method={methods[0].name: records} if mode != 'detections' else {}, rules=(dict(rules) if mode != 'detections' else None),
+                            settings=dict(metrics.get("settings", {})), args=args, out_dir=args.out,
+                            plots_dir=getattr(args, "plots", None))
+    for name, r in run_plugins(ctx).items():
+        tables.update({f"{name}_{k}": t for k, t in r.tables.items()})
+        metrics.setdefault("analyses", {})[name] = dict(r.metrics, notes=list(r.notes), figures=list(r.figures))
+        for k, t in r.tables.items():
+            sys.stdout.write(render(t, args.format) + "\n")
     emit(args, tables, metrics)
     return 0

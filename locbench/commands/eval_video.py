@@ -7,7 +7,9 @@ their class in their video; trapezoid AP from (recall 0, precision 1). See docs/
 from __future__ import annotations
 
 import os
+import sys
 
+from locbench.evaluation.tables import render
 from locbench.commands._common import add_output_arguments, emit
 
 NAME = "eval-video"
@@ -22,6 +24,9 @@ def add_arguments(p):
     p.add_argument("--iou", default="0.05,0.1,0.2,0.3,0.5,0.75", help="ST-IoU thresholds")
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_output_arguments(p)
+    from locbench.evaluation.plugins import plugins_for  # branch wt-stats only
+    for plugin in plugins_for('video'):
+        plugin.add_arguments(p, 'video')
 
 
 def run(args) -> int:
@@ -38,5 +43,17 @@ def run(args) -> int:
     tables = ev.build_tables("Spatio-temporal localization, video-AP (ACT)", "ST-IoU", evaluated, args.per_class)
     metrics = ev.build_metrics("video", "act", evaluated,
                                provenance({"gt": args.gt, "split": args.split, "detections": args.detections}))
+    # branch wt-stats only (end-to-end check of the plugins; the core rewrite runs them in tasks.py)
+    from locbench.evaluation.plugins import EvaluationContext, run_plugins
+    ctx = EvaluationContext(task='video', gt=gt, methods=[method], evaluated=evaluated, protocols=tuple(["act"]),
+                            thresholds=tuple(ious), score_fn=lambda d, _p: video_ap(gt, d, ious), corloc_fn=None, dataset=None,
+                            records=None, records_by_method={}, rules=None,
+                            settings=dict(metrics.get("settings", {})), args=args, out_dir=args.out,
+                            plots_dir=getattr(args, "plots", None))
+    for name, r in run_plugins(ctx).items():
+        tables.update({f"{name}_{k}": t for k, t in r.tables.items()})
+        metrics.setdefault("analyses", {})[name] = dict(r.metrics, notes=list(r.notes), figures=list(r.figures))
+        for k, t in r.tables.items():
+            sys.stdout.write(render(t, args.format) + "\n")
     emit(args, tables, metrics)
     return 0
