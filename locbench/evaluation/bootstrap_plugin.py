@@ -206,7 +206,7 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
     result.metrics["notes"] = list(notes)
     if rows:
         threshold_name = {"temporal": "tIoU", "spatial": "IoU", "video": "ST-IoU"}[ctx.task]
-        result.tables["bootstrap"] = Table(f"Bootstrap over videos ({n_resamples} resamples, {LEVEL:.0%} intervals)",
+        result.tables["intervals"] = Table(f"Bootstrap over videos ({n_resamples} resamples, {LEVEL:.0%} intervals)",
                                            threshold_name, tuple(float(t) for t in ctx.thresholds), tuple(rows),
                                            tuple(notes), accuracy_column=False)
     return result
