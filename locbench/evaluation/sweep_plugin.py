@@ -51,7 +51,7 @@ def choose_threshold(grid, scores: np.ndarray, headline: float) -> int:
     scores = np.where(np.isnan(scores), -np.inf, np.asarray(scores, dtype=np.float64))
     best = scores.max()
     candidates = [i for i in range(len(grid)) if scores[i] == best]
-    return min(candidates, key=lambda i: (abs(grid[i] - headline), grid[i]))
+    return min(candidates, key=lambda i: (round(abs(grid[i] - headline), 9), grid[i]))
 
 
 def _localize(task: str, records, threshold: float, rules: dict):
@@ -245,7 +245,7 @@ def threshold_sweep(ctx: EvaluationContext, grid, headline: float, calibrate_on:
                 "criterion": f"mean mAP over the {threshold_name} thresholds, protocol {protocols[0]}",
                 "threshold": chosen, "calibration_mAP": c_maps[0].tolist(), "overlap_with_evaluated": len(calib["overlap"]),
                 "label": TUNED_ON_EVALUATED if tuned_here else "threshold chosen on other videos",
-                "mAP": maps[:, c_idx].tolist(), "CorLoc": None if corlocs is None else corlocs[c_idx].tolist()}
+                "mAP": {p: maps[i, c_idx].tolist() for i, p in enumerate(protocols)}, "CorLoc": None if corlocs is None else corlocs[c_idx].tolist()}
             if tuned_here:
                 result.notes.append(f"{name}: the calibration videos ({calib['split']}) include {len(calib['overlap'])} "
                                     f"evaluated video(s): {TUNED_ON_EVALUATED}")
