@@ -496,17 +496,16 @@ def full_sample_ap(m: MatchTable) -> np.ndarray:
     return out
 
 
+def _restart(cum: np.ndarray, seg_start: np.ndarray, seg_of: np.ndarray) -> np.ndarray:
+    """Cumulative sums ``cum`` (B, T) restarted at each segment: minus the value before its start."""
+    before = np.concatenate([np.zeros((cum.shape[0], 1), cum.dtype), cum], axis=1)[:, seg_start]  # (B, S)
+    return cum - before[:, seg_of]
+
+
 def _segment_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """(B, C) sums of ``values`` (B, N) over the column ranges ``bounds[c]:bounds[c+1]`` (empty: 0)."""
+    """(B, S) sums of ``values`` (B, T) over the column ranges ``bounds[s]:bounds[s+1]`` (empty: 0)."""
     cs = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1)], axis=1)
     return cs[:, bounds[1:]] - cs[:, bounds[:-1]]
-
-
-def _segment_cumsum(values: np.ndarray, det_cls: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Cumulative sums of ``values`` (B, N) restarting at each class."""
-    cs = np.cumsum(values, axis=1)
-    before = np.concatenate([np.zeros((values.shape[0], 1)), cs], axis=1)[:, bounds[:-1]]  # (B, C)
-    return cs - before[:, det_cls]
 
 
 def _harmonic(n: int) -> np.ndarray:
@@ -514,32 +513,44 @@ def _harmonic(n: int) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, n + 1))])
 
 
-def _weighted_ap(rule, tp, w, det_cls, bounds, num_gt) -> np.ndarray:
-    """(B, C) AP of one threshold: detection ``i`` counted ``w[b, i]`` times in place (its copies adjacent)."""
-    tpw = w * tp
-    TP = _segment_cumsum(tpw, det_cls, bounds)
-    NN = _segment_cumsum(w, det_cls, bounds)
+def _tp_ap(rule: str, tp_incl, n_incl, w, cls, tp_bounds, num_gt) -> np.ndarray:
+    """(B, C) AP from the true positives alone: ``w`` (B, T) their multiplicities, ``tp_incl`` /
+    ``n_incl`` the weighted true positives / ranked detections of their class up to and including
+    their last copy, ``cls`` (T,) their class.
+
+    Every copy of a detection is ranked where the detection is. Only true-positive copies change
+    recall; the precision of false positives never enters an AP except through these counts:
+    all-point interpolation takes the best precision at or after each true positive, and within a
+    run of true-positive copies precision rises, so it is reached at a true positive.
+    """
+    n_tp = len(cls)
     with np.errstate(divide="ignore", invalid="ignore"):
         if rule == "all_point":
-            # within a block of true-positive copies precision rises, so every copy's interpolated
-            # precision is the block end's: AP = sum_i w_i tp_i Pinterp_i / G
-            prec = TP / np.maximum(NN, np.finfo(np.float64).eps)
-            shift = 2.0 * (det_cls.max(initial=0) - det_cls)  # later classes first when reversed: resets the max
-            interp = np.maximum.accumulate((prec + shift)[:, ::-1], axis=1)[:, ::-1] - shift
-            ap = _segment_sums(tpw * interp, bounds) / num_gt
+            prec = tp_incl / np.maximum(n_incl, np.finfo(np.float64).eps)
+            shift = 2.0 * (cls.max(initial=0) - cls)  # later classes first when reversed: resets the max
+            prec += shift
+            interp = np.maximum.accumulate(prec[:, ::-1], axis=1)[:, ::-1]
+            interp *= w
+            sums = _segment_sums(interp, tp_bounds)
+            # remove the shift: sum over a class of w * shift = shift_c * (its weighted true positives)
+            last = np.maximum(tp_bounds[1:] - 1, 0)
+            has = tp_bounds[1:] > tp_bounds[:-1]
+            class_shift = 2.0 * (cls.max(initial=0) - np.arange(len(tp_bounds) - 1))
+            tp_total = np.where(has, tp_incl[:, last] if n_tp else 0.0, 0.0)
+            ap = (sums - class_shift * tp_total) / num_gt
         else:
-            a, b = TP - tpw, NN - w  # counts before the first copy
-            hit = tp & (w > 0)
-            # sum_{j=1..w} (a + j) / (b + j) = w - (b - a)(H[b + w] - H[b]); exact form for w == 1
-            H = _harmonic(int(NN.max(initial=0)) + 1)
+            a, b = tp_incl - w, n_incl - w  # counts before the first copy
+            # sum_{j=1..w} (a + j) / (b + j) = w - (b - a)(H[b + w] - H[b]); the exact form for w == 1
+            H = _harmonic(int(n_incl.max(initial=0)) + 1)
             bi, wi = b.astype(np.int64), w.astype(np.int64)
             s = np.where(wi == 1, (a + 1) / (b + 1), w - (b - a) * (H[bi + wi] - H[bi]))
+            s[wi == 0] = 0.0
             if rule == "non_interpolated":
-                ap = _segment_sums(np.where(hit, s, 0.0), bounds) / num_gt
+                ap = _segment_sums(s, tp_bounds) / num_gt
             else:  # trapezoids from (recall 0, precision 1): per copy (p_j + p_{j-1}) / 2 / G
                 p0 = np.where(b > 0, a / np.where(b > 0, b, 1), 1.0)
-                pw = (a + w) / (b + w)
-                ap = _segment_sums(np.where(hit, 2 * s - pw + p0, 0.0), bounds) / (2 * num_gt)
+                pw = tp_incl / np.maximum(n_incl, 1)
+                ap = _segment_sums(np.where(wi > 0, 2 * s - pw + p0, 0.0), tp_bounds) / (2 * num_gt)
     return np.where(num_gt > 0, ap, np.nan)
 
 
@@ -547,9 +558,10 @@ def resampled_ap(m: MatchTable, weights: np.ndarray, progress=None) -> np.ndarra
     """(B, C, K) AP for each resample's video multiplicities ``weights`` (B, U); NaN where a class has
     no ground truth in the resample.
 
-    The multiplicity of a detection is its video's (1 for videos outside the evaluated set). All
-    weights 1 gives :func:`full_sample_ap` (in float64: ACT's float32 sums differ by ~1e-7).
-    ``progress(n)`` is called after each chunk of ``n`` resamples.
+    The multiplicity of a detection is its video's (1 for videos outside the evaluated set); its
+    copies are ranked where it is. All weights 1 gives :func:`full_sample_ap` (in float64: ACT's
+    float32 sums differ by ~1e-7). ``progress(n)`` is called after each chunk of ``n`` resamples.
+    Per chunk, one cumulative count over all detections; the rest runs on true positives only.
 
     Examples
     --------
@@ -560,21 +572,41 @@ def resampled_ap(m: MatchTable, weights: np.ndarray, progress=None) -> np.ndarra
     """
     if m.ap_rule not in _AP_RULES:
         raise ValueError(f"unknown AP rule {m.ap_rule!r}")
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = np.asarray(weights)
     n_res, n_units = weights.shape
     if n_units != len(m.videos):
         raise ValueError(f"weights have {n_units} columns, the match table {len(m.videos)} videos")
-    bounds = np.searchsorted(m.det_cls, np.arange(len(m.classes) + 1))
-    out = np.empty((n_res, len(m.classes), len(m.thresholds)))
+    n_cls = len(m.classes)
+    bounds = np.searchsorted(m.det_cls, np.arange(n_cls + 1))
+    out = np.empty((n_res, n_cls, len(m.thresholds)))
     unit = np.where(m.det_unit >= 0, m.det_unit, n_units)
+    # per threshold: true-positive positions, their classes, the ignored positions before each
+    per_k = []
+    for k in range(len(m.thresholds)):
+        tp_pos = np.flatnonzero(m.is_tp[k])
+        cls = m.det_cls[tp_pos]
+        tp_bounds = np.searchsorted(cls, np.arange(n_cls + 1))
+        ign = np.flatnonzero(m.ignored[k])
+        ign_to = np.searchsorted(ign, tp_pos, side="right")  # ignored rows ranked before (or at) each TP
+        ign_from = np.searchsorted(ign, bounds[:-1], side="left")[cls]  # ... before its class starts
+        per_k.append((tp_pos, cls, tp_bounds, ign, ign_to, ign_from))
     step = max(1, _CHUNK_ELEMENTS // max(len(unit), 1))
     for lo in range(0, n_res, step):
-        wv = weights[lo:lo + step]
-        num_gt = wv @ m.gt_count.T.astype(np.float64)  # (b, C)
-        wd = np.concatenate([wv, np.ones((len(wv), 1))], axis=1)[:, unit]
-        for k in range(len(m.thresholds)):
-            w = wd * ~m.ignored[k] if m.ignored[k].any() else wd
-            out[lo:lo + step, :, k] = _weighted_ap(m.ap_rule, m.is_tp[k][None, :], w, m.det_cls, bounds, num_gt)
+        wv = weights[lo:lo + step].astype(np.float32)
+        num_gt = wv.astype(np.float64) @ m.gt_count.T.astype(np.float64)  # (b, C)
+        wd = np.concatenate([wv, np.ones((len(wv), 1), np.float32)], axis=1)[:, unit]  # (b, N)
+        ranked = np.cumsum(wd, axis=1)  # exact in float32 below 2**24 detections
+        ranked = np.concatenate([np.zeros((len(wv), 1), np.float32), ranked], axis=1)
+        for k, (tp_pos, cls, tp_bounds, ign, ign_to, ign_from) in enumerate(per_k):
+            w = wd[:, tp_pos]
+            n_incl = ranked[:, tp_pos + 1] - ranked[:, bounds[:-1][cls]]  # exact integers in float32
+            n_incl = n_incl.astype(np.float64)
+            if len(ign):
+                ics = np.concatenate([np.zeros((len(wv), 1)), np.cumsum(wd[:, ign], axis=1, dtype=np.float64)], axis=1)
+                n_incl -= ics[:, ign_to] - ics[:, ign_from]
+            tp_incl = _restart(np.cumsum(w, axis=1, dtype=np.float64), tp_bounds[:-1], cls)
+            out[lo:lo + step, :, k] = _tp_ap(m.ap_rule, tp_incl, n_incl, w.astype(np.float64), cls, tp_bounds,
+                                             num_gt)
         if progress is not None:
             progress(len(wv))
     return out
