@@ -122,7 +122,7 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
         raise InputError(None, "n_resamples", f"needs at least 2 resamples, got {n_resamples}")
     supported = bs.SUPPORTED[ctx.task]
     protocols = [p for p in ctx.protocols if p in supported]
-    notes = [f"bootstrap: protocol {p} is not supported (supported: {', '.join(supported)}); no interval for it"
+    notes = [f"protocol {p} is not supported (supported: {', '.join(supported)}); no interval for it"
              for p in ctx.protocols if p not in supported]
     several = len(ctx.protocols) > 1
     methods = list(ctx.methods)
@@ -153,7 +153,7 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
         point = bs.class_mean(bs.full_sample_ap(m)[None])[0]
         row = ctx.evaluated[ctx.protocols.index(p) * len(methods) + i] if ctx.evaluated else None
         if row is not None and not np.allclose(point, row.ap.mean_ap, atol=1e-6, equal_nan=True):
-            notes.append(f"bootstrap skipped for {_row_name(methods[i].name, p, several)}: its match-once mAP "
+            notes.append(f"no interval for {_row_name(methods[i].name, p, several)}: its match-once mAP "
                          f"{np.round(point, 6).tolist()} differs from the table's {np.round(row.ap.mean_ap, 6).tolist()}")
             continue
         points[p, i, "mAP"] = point
@@ -196,10 +196,10 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
 
     few = _few_video_classes(first)
     if few:
-        notes.append(f"bootstrap: {len(few)} class(es) have ground truth in fewer than {FEW_VIDEOS} videos "
+        notes.append(f"{len(few)} class(es) have ground truth in fewer than {FEW_VIDEOS} videos "
                      f"({', '.join(few[:5])}{', ...' if len(few) > 5 else ''}); their AP moves in big steps between "
                      "resamples, read the intervals with care")
-    notes.insert(0, f"bootstrap: {n_resamples} resamples of the {num_videos} evaluated videos (seed {seed}); "
+    notes.insert(0, f"{n_resamples} resamples of the {num_videos} evaluated videos (seed {seed}); "
                     f"cells are value [{LEVEL:.0%} percentile interval]; Δ = method − {methods[0].name}, paired; "
                     "p = two-sided bootstrap p-value (docs/protocols/statistics.md)")
     result.notes.extend(notes)

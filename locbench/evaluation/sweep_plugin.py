@@ -197,11 +197,11 @@ def threshold_sweep(ctx: EvaluationContext, grid, headline: float, calibrate_on:
     result = PluginResult(metrics={"grid": [float(t) for t in grid], "headline_threshold": float(headline),
                                    "thresholds": [float(t) for t in ctx.thresholds], "models": []})
     if ctx.task not in _FLAG:
-        result.notes.append(f"threshold sweep: not available for the {ctx.task} task")
+        result.notes.append(f"not available for the {ctx.task} task")
         return result
     models = _model_methods(ctx)
     if not models:
-        result.notes.append("threshold sweep: needs an attention model (attention files or a checkpoint); "
+        result.notes.append("needs an attention model (attention files or a checkpoint); "
                             "detection files have no threshold to sweep")
         return result
     protocols = list(ctx.protocols)
