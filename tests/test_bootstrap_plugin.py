@@ -60,6 +60,11 @@ def test_two_methods_on_thumos14(reference_dets):
         np.testing.assert_allclose(row["value"], e.ap.mean_ap, atol=1e-12)
         assert np.all(np.array(row["lo"]) <= np.array(row["value"])) and np.all(np.array(row["value"]) <= row["hi"])
         np.testing.assert_allclose(rows[(e.method.name, "CorLoc")]["value"], e.corloc.mean_corloc, atol=1e-12)
+        per_class = row["per_class_AP"]
+        assert len(per_class) == 20
+        for c, ap in per_class.items():
+            np.testing.assert_allclose(ap["value"], e.ap.ap[e.ap.classes.index(c)], atol=1e-12)
+            assert np.all(np.array(ap["lo"]) <= np.array(ap["hi"]))
     diffs = {(d["protocol"], d["metric"]): d for d in m["differences"]}
     assert set(diffs) == {(p, k) for p in ("activitynet", "thumos14") for k in ("mAP", "CorLoc")}
     d = diffs["thumos14", "mAP"]

@@ -148,7 +148,7 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=n_resamples * len(matches), desc="bootstrap", unit="resample", leave=False)
-    samples, points = {}, {}
+    samples, points, class_ap = {}, {}, {}
     for (p, i), m in matches.items():
         point = bs.class_mean(bs.full_sample_ap(m)[None])[0]
         row = ctx.evaluated[ctx.protocols.index(p) * len(methods) + i] if ctx.evaluated else None
@@ -157,7 +157,12 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
                          f"{np.round(point, 6).tolist()} differs from the table's {np.round(row.ap.mean_ap, 6).tolist()}")
             continue
         points[p, i, "mAP"] = point
-        samples[p, i, "mAP"] = bs.class_mean(bs.resampled_ap(m, weights, progress=bar.update if bar else None))
+        per_class = bs.resampled_ap(m, weights, progress=bar.update if bar else None)  # (B, C, K)
+        samples[p, i, "mAP"] = bs.class_mean(per_class)
+        lo_c, hi_c = bs.percentile_interval(per_class, LEVEL)
+        class_ap[p, i] = {c: {"value": v.tolist(), "lo": a.tolist(), "hi": b.tolist()}
+                          for c, v, a, b, n in zip(m.classes, bs.full_sample_ap(m), lo_c, hi_c, m.gt_count.sum(axis=1))
+                          if n > 0}
         c = corloc_counts.get(i)
         if c is not None:
             points[p, i, "CorLoc"] = bs.class_mean(bs.resampled_corloc(c, np.ones((1, len(c.videos)))))[0]
@@ -176,7 +181,8 @@ def bootstrap_analysis(ctx: EvaluationContext, n_resamples: int = DEFAULT_RESAMP
                 lo, hi = bs.percentile_interval(s, LEVEL)
                 result.metrics["rows"].append({
                     "method": name, "protocol": p, "metric": metric, "value": point.tolist(), "lo": lo.tolist(),
-                    "hi": hi.tolist(), "std": np.nanstd(s, axis=0, ddof=1).tolist() if len(s) > 1 else None})
+                    "hi": hi.tolist(), "std": np.nanstd(s, axis=0, ddof=1).tolist() if len(s) > 1 else None,
+                    **({"per_class_AP": class_ap[p, i]} if metric == "mAP" else {})})
                 rows.append(Row(name, metric, tuple(IntervalCell(v, a, b) for v, a, b in zip(point, lo, hi))))
             if i == 0:
                 continue
