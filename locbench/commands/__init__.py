@@ -9,6 +9,7 @@ VERBS = (
     "eval-temporal",
     "eval-spatial",
     "eval-video",
+    "aggregate",
     "localize",
     "synth",
     "extract-features",

@@ -54,6 +54,44 @@ def add_name_argument(p: argparse.ArgumentParser) -> None:
                         "--attention, --checkpoint (default: the file or model name)")
 
 
+class ThresholdGrid(float):
+    """A localization threshold that may carry a grid to sweep: the float is the headline threshold."""
+
+    grid: tuple[float, ...] = ()
+
+
+def parse_threshold_grid(text: str) -> ThresholdGrid:
+    """``--mask-threshold`` / ``--weight-threshold``: ``0.5``, a list ``0.3,0.5,0.7`` or a range
+    ``0.1:0.9:0.05`` (inclusive), or both comma-separated. The headline is the first single value
+    given, else 0.5; the grid (always holding the headline) is swept when it has several values.
+
+    >>> t = parse_threshold_grid("0.1:0.3:0.1"); float(t), t.grid
+    (0.5, (0.1, 0.2, 0.3, 0.5))
+    """
+    import numpy as np
+    values, singles = [], []
+    for item in (s.strip() for s in str(text).split(",") if s.strip()):
+        try:
+            parts = [float(x) for x in item.split(":")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, a list a,b,c or a range start:stop:step, "
+                                             f"got {item!r}") from None
+        if len(parts) == 1:
+            singles.append(parts[0])
+            values.append(parts[0])
+        elif len(parts) == 3 and parts[2] > 0 and parts[1] >= parts[0]:
+            n = int(np.floor((parts[1] - parts[0]) / parts[2] + 1e-9))
+            values += [round(parts[0] + i * parts[2], 10) for i in range(n + 1)]
+        else:
+            raise argparse.ArgumentTypeError(f"a range is start:stop:step with stop >= start and step > 0, got {item!r}")
+    if not values or any(not 0.0 <= v < 1.0 for v in values):
+        raise argparse.ArgumentTypeError(f"thresholds must lie in [0, 1), got {text!r}")
+    headline = singles[0] if singles else 0.5
+    out = ThresholdGrid(headline)
+    out.grid = tuple(sorted(set(values) | {headline}))
+    return out
+
+
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="write metrics.json and the tables in every format here "
@@ -82,14 +120,16 @@ def add_model_arguments(p: argparse.ArgumentParser, kind: str) -> None:
                    help="label of each box/segment: classifier top-1, top-k, or the ground truth")
     g.add_argument("--topk", type=int, default=2, metavar="K", help="K for --labels topk")
     if kind == "spatial":
-        g.add_argument("--mask-threshold", type=float, default=0.5, help="mask threshold (strict >)")
+        g.add_argument("--mask-threshold", type=parse_threshold_grid, default=parse_threshold_grid("0.5"),
+                       help="mask threshold (strict >); a grid (0.1:0.9:0.05 or 0.3,0.5,0.7) is swept")
         g.add_argument("--score", choices=("cls*mask", "cls", "mask"), default="cls*mask",
                        help="box score: cls*mask = P(label) x mean mask inside the box")
         g.add_argument("--mask-normalize", choices=("none", "minmax", "sigmoid"), default="none",
                        help="map masks to [0, 1] first: none (require [0, 1]), minmax (per frame), sigmoid")
     else:
-        g.add_argument("--weight-threshold", type=float, default=0.5,
-                       help="threshold on min-max normalised temporal weights (strict >)")
+        g.add_argument("--weight-threshold", type=parse_threshold_grid, default=parse_threshold_grid("0.5"),
+                       help="threshold on min-max normalised temporal weights (strict >); a grid "
+                            "(0.1:0.9:0.05 or 0.3,0.5,0.7) is swept")
         g.add_argument("--score", choices=("cls*attn", "cls", "attn"), default="cls*attn",
                        help="segment score: cls*attn = P(label) x mean normalised weight inside")
         g.add_argument("--segment-rule", choices=("paper", "multi-threshold-nms", "outer-inner"), default="paper",

@@ -66,6 +66,8 @@ class EvaluationPlugin(Protocol):
 
 #: modules that define ``PLUGIN`` (one EvaluationPlugin each), in the order their output is shown
 PLUGIN_MODULES: tuple[str, ...] = (
+    "locbench.evaluation.sweep_plugin",
+    "locbench.evaluation.bootstrap_plugin",
     "locbench.evaluation.legacy_plugin",
 )
 
