@@ -657,7 +657,8 @@ def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14"
             "n_gt_instances": int(len(g)), "n_classes": len(classes), "average_num_instance_per_class": n_norm,
             "gt_count_by_bucket": {k: {lab: int((b == i).sum()) for i, lab in enumerate(bins[k][1])}
                                    for k, b in buckets.items()},
-            "bins": {k: {"edges": [float(e) for e in bins[k][0]], "labels": list(bins[k][1])} for k in buckets}},
+            "bins": {k: {"edges": [float(e) if np.isfinite(e) else str(e) for e in bins[k][0]],
+                         "labels": list(bins[k][1])} for k in buckets}},
         "false_positive_analysis": fp,
         "false_negative_analysis": fn,
         "sensitivity_analysis": sens,
