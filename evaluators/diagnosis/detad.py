@@ -187,6 +187,23 @@ def overlap_pairs(gt_vid, gt_start_s, gt_end_s, det_vid, det_start_s, det_end_s)
 # --------------------------------------------------------------------------- the shared problem
 
 
+def _ids(values: np.ndarray, index: dict) -> np.ndarray:
+    """Integer id of each string through ``index`` (one dict lookup per distinct value)."""
+    if not len(values):
+        return np.zeros(0, np.int64)
+    uniq, inv = np.unique(values, return_inverse=True)
+    return np.array([index[u] for u in uniq.tolist()], np.int64)[inv.reshape(-1)]
+
+
+def member(values: np.ndarray, allowed) -> np.ndarray:
+    """Mask of ``values`` (str array) found in ``allowed`` (fast for few distinct values)."""
+    if not len(values):
+        return np.zeros(0, bool)
+    uniq, inv = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    allowed = set(allowed)
+    return np.array([u in allowed for u in uniq.tolist()], bool)[inv.reshape(-1)]
+
+
 class Problem:
     """Ground truth and predictions encoded as integer classes / videos, with their overlapping pairs.
 
@@ -198,23 +215,30 @@ class Problem:
                  det_score, video_names=None):
         self.classes = tuple(classes)
         cid = {c: i for i, c in enumerate(self.classes)}
-        names = list(dict.fromkeys(list(video_names or ()) + list(gt_video) + list(det_video)))
+        gt_video, det_video = np.asarray(gt_video, dtype=str), np.asarray(det_video, dtype=str)
+        names = list(dict.fromkeys(list(video_names or ()) + np.unique(gt_video).tolist()
+                                   + np.unique(det_video).tolist()))
         vid = {v: i for i, v in enumerate(names)}
         self.video_names = np.array(names, dtype=object)
-        self.gt_vid = np.array([vid[v] for v in gt_video], np.int64)
-        self.gt_cls = np.array([cid[c] for c in gt_label], np.int64)
+        self.gt_vid = _ids(gt_video, vid)
+        self.gt_cls = _ids(np.asarray(gt_label, dtype=str), cid)
         self.gt_start = np.asarray(gt_start, np.float64)
         self.gt_end = np.asarray(gt_end, np.float64)
-        self.det_vid = np.array([vid[v] for v in det_video], np.int64)
-        self.det_cls = np.array([cid[c] for c in det_label], np.int64)
+        self.det_vid = _ids(det_video, vid)
+        self.det_cls = _ids(np.asarray(det_label, dtype=str), cid)
         self.det_start = np.asarray(det_start, np.float64)
         self.det_end = np.asarray(det_end, np.float64)
         self.score = np.asarray(det_score, np.float64)
         self.num_gt = np.bincount(self.gt_cls, minlength=len(self.classes))
         self.num_det = len(self.score)
         pd_, pg_ = overlap_pairs(self.gt_vid, self.gt_start, self.gt_end, self.det_vid, self.det_start, self.det_end)
-        self.pair_det, self.pair_gt = pd_, pg_
-        self.pair_tiou = segment_tiou(self.gt_start[pg_], self.gt_end[pg_], self.det_start[pd_], self.det_end[pd_])
+        self._finish(pd_, pg_, segment_tiou(self.gt_start[pg_], self.gt_end[pg_], self.det_start[pd_],
+                                            self.det_end[pd_]))
+
+    def _finish(self, pd_, pg_, tiou):
+        """Everything derived from the pairs and the prediction order."""
+        names = self.video_names
+        self.pair_det, self.pair_gt, self.pair_tiou = pd_, pg_, tiou
         self.pair_same = self.gt_cls[pg_] == self.det_cls[pd_]
         # index of each GT inside its (class, video) group, in GT order (DETAD's ``this_gt`` rows)
         key = self.gt_cls * len(names) + self.gt_vid
@@ -232,6 +256,23 @@ class Problem:
         for rows in self.class_order:
             self.rank[rows] = np.arange(len(rows))
         self._matches: dict[float, np.ndarray] = {}
+
+    def subset(self, rows: np.ndarray) -> "Problem":
+        """The same problem with only the predictions ``rows``, in that order (pairs re-indexed, not recomputed)."""
+        q = object.__new__(Problem)
+        q.classes, q.video_names = self.classes, self.video_names
+        q.gt_vid, q.gt_cls, q.gt_start, q.gt_end, q.num_gt = self.gt_vid, self.gt_cls, self.gt_start, self.gt_end, \
+            self.num_gt
+        q.det_vid, q.det_cls = self.det_vid[rows], self.det_cls[rows]
+        q.det_start, q.det_end, q.score = self.det_start[rows], self.det_end[rows], self.score[rows]
+        q.num_det = len(rows)
+        new = np.full(self.num_det, -1, np.int64)
+        new[rows] = np.arange(len(rows))
+        nd = new[self.pair_det]
+        k = nd >= 0
+        o = np.lexsort((self.pair_gt[k], nd[k]))
+        q._finish(nd[k][o], self.pair_gt[k][o], self.pair_tiou[k][o])
+        return q
 
     def group_gt(self, c: int, v: int) -> np.ndarray:
         """GT rows of class ``c`` in video ``v``, in GT order."""
@@ -501,7 +542,7 @@ def _prepare(gt: Segments, detections: Segments, unknown_videos: str, characteri
     if (~keep_gt).any():
         warnings.append(f"{int((~keep_gt).sum())} Ambiguous ground-truth segment(s) ignored (DETAD has no Ambiguous class)")
     classes = tuple(dict.fromkeys(gt.label[keep_gt].tolist()))  # DETAD's activity_index: first appearance
-    known = np.isin(detections.video, np.asarray(gt.videos, dtype=str))
+    known = member(detections.video, gt.videos)
     if (~known).any():
         n, names = int((~known).sum()), sorted(set(detections.video[~known].tolist()))
         what = f"{n} prediction(s) in {len(names)} video(s) absent from the ground truth ({', '.join(names[:3])}" \
@@ -515,7 +556,7 @@ def _prepare(gt: Segments, detections: Segments, unknown_videos: str, characteri
         else:
             warnings.append(f"{what} kept as false positives, as DETAD does")
     keep_det = known | (unknown_videos == "fp")
-    ours = np.isin(detections.label, np.asarray(classes, dtype=str))
+    ours = member(detections.label, classes)
     if (keep_det & ~ours).any():
         warnings.append(f"{int((keep_det & ~ours).sum())} prediction(s) with labels outside the ground-truth classes "
                         "ignored (DETAD stops on them)")
@@ -536,9 +577,19 @@ def _limit(p: Problem, limit_factor) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-def _subproblem(gt: Segments, classes, det: Segments, rows, video_names) -> Problem:
-    return Problem(classes, gt.video, gt.t_start_s, gt.t_end_s, gt.label, det.video[rows], det.t_start_s[rows],
-                   det.t_end_s[rows], det.label[rows], det.score[rows], video_names)
+def make_problem(classes, gt: Segments, gt_rows, det: Segments, det_rows) -> Problem:
+    """A :class:`Problem` of the rows ``gt_rows`` of ``gt`` and ``det_rows`` of ``det`` (no Segments copies)."""
+    return Problem(classes, gt.video[gt_rows], gt.t_start_s[gt_rows], gt.t_end_s[gt_rows], gt.label[gt_rows],
+                   det.video[det_rows], det.t_start_s[det_rows], det.t_end_s[det_rows], det.label[det_rows],
+                   det.score[det_rows], gt.videos)
+
+
+class _Rows:
+    """Column access to selected rows of Segments without building a new Segments."""
+
+    def __init__(self, seg: Segments, rows):
+        self.t_start_s, self.t_end_s = seg.t_start_s[rows], seg.t_end_s[rows]
+        self.label, self.score = seg.label[rows], seg.score[rows]
 
 
 def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14", characteristics: dict | None = None,
@@ -598,16 +649,18 @@ def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14"
             warnings.append(f"{int(over.sum())} ground-truth instance(s) with coverage > 1 dropped, as DETAD does")
         keep_gt &= ~over
     gt_rows = np.flatnonzero(keep_gt)
-    g = gt.select(keep_gt)
     det_rows = np.flatnonzero(keep_det)
-    det = detections.select(keep_det)
     chars = {k: v[keep_gt] for k, v in chars.items()}
-    n_norm = len(g) / len(classes) if classes else float("nan")
+    n_norm = len(gt_rows) / len(classes) if classes else float("nan")
 
-    full = problem if problem is not None else _subproblem(g, classes, det, np.arange(len(det)), gt.videos)
+    if problem is not None and (problem.classes != classes or len(problem.gt_cls) != len(gt_rows)
+                                or problem.num_det != len(det_rows)):
+        problem = None  # not the same inputs after DETAD's filters
+    full = problem if problem is not None else make_problem(classes, gt, gt_rows, detections, det_rows)
+    det = _Rows(detections, det_rows)
     # ---- FP analysis (limit_factor, minimum precision 0), in DETAD's order after the limit
-    lim_rows = _limit(full, limit_factor) if limit_factor else np.arange(len(det))
-    lim = full if np.array_equal(lim_rows, np.arange(len(det))) else _subproblem(g, classes, det, lim_rows, gt.videos)
+    lim_rows = _limit(full, limit_factor) if limit_factor else np.arange(len(det_rows))
+    lim = full if np.array_equal(lim_rows, np.arange(len(det_rows))) else full.subset(lim_rows)
     fp_types, gtless = [], []
     ap_base = np.zeros((len(thresholds), len(classes)))
     for k, t in enumerate(thresholds):
@@ -643,7 +696,7 @@ def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14"
     fn = _fn_report(full, fn_matched, buckets, bins, thresholds, n_norm)
     sens = _sensitivity_report(full, sens_matched, buckets, bins, thresholds, n_norm)
     sens["base_average_mAP_N"] = float(np.mean(ap_full))
-    gt_matched = np.zeros(len(g), bool)
+    gt_matched = np.zeros(len(gt_rows), bool)
     gt_matched[fn_matched[0][fn_matched[0] >= 0]] = True
 
     metrics = {
@@ -652,9 +705,9 @@ def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14"
         "detad_compat": bool(detad_compat),
         "settings": {"tiou_thresholds": list(thresholds), "limit_factor": limit_factor, "min_tiou_thr": min_tiou_thr,
                      "normalize_ap": True, "fn_minimum_normalized_precision": fn_min_precision},
-        "n_predictions": int(len(det)),
+        "n_predictions": int(len(det_rows)),
         "ground_truth": {
-            "n_gt_instances": int(len(g)), "n_classes": len(classes), "average_num_instance_per_class": n_norm,
+            "n_gt_instances": int(len(gt_rows)), "n_classes": len(classes), "average_num_instance_per_class": n_norm,
             "gt_count_by_bucket": {k: {lab: int((b == i).sum()) for i, lab in enumerate(bins[k][1])}
                                    for k, b in buckets.items()},
             "bins": {k: {"edges": [float(e) if np.isfinite(e) else str(e) for e in bins[k][0]],

@@ -90,6 +90,9 @@ class _Geometry:
     span_det: np.ndarray      # (S,) pairs (prediction, instance) with inter / |g| >= SPAN, same class
     span_gt: np.ndarray
     n_span: np.ndarray        # (D,) how many instances each prediction spans
+    best_same: np.ndarray     # (D,) same-class instance of best tIoU (-1: none overlapping)
+    gt_other_tiou: np.ndarray  # (G,) best tIoU of another class's prediction with each instance
+    gt_other_det: np.ndarray   # (G,) that prediction (highest score on ties; -1: none)
 
 
 def _geometry(p: Problem) -> _Geometry:
@@ -124,7 +127,20 @@ def _geometry(p: Problem) -> _Geometry:
         spans = inter[same] >= SPAN * gt_len
     span_det, span_gt = d[same][spans], g[same][spans]
     return _Geometry(max_same, other_gt, max_other, host, host_inter, gap, span_det, span_gt,
-                     np.bincount(span_det, minlength=n))
+                     np.bincount(span_det, minlength=n), _best_same(p, n), *_other_on_gt(p))
+
+
+def _other_on_gt(p: Problem):
+    """Per instance: the best tIoU of a prediction of another class, and that prediction."""
+    G = len(p.gt_cls)
+    tiou, det = np.zeros(G), np.full(G, -1, np.int64)
+    o = np.flatnonzero(~p.pair_same)
+    if len(o):
+        g, d = p.pair_gt[o], p.pair_det[o]
+        k = np.lexsort((p.rank[d], -p.score[d], -p.pair_tiou[o], g))
+        f = _first_per(g[k])
+        tiou[g[k][f]], det[g[k][f]] = p.pair_tiou[o][k][f], d[k][f]
+    return tiou, det
 
 
 def _nearest(p: Problem, rows: np.ndarray):
@@ -209,8 +225,7 @@ def classify(p: Problem, tiou_thr: float, geometry: _Geometry | None = None) -> 
         target[m] = tgt[m] if isinstance(tgt, np.ndarray) else tgt
         open_ = open_ & ~m
 
-    best_same = _best_same(p, n)
-    assign(geo.max_same >= t, DUPLICATE, best_same)
+    assign(geo.max_same >= t, DUPLICATE, geo.best_same)
     assign(geo.max_other >= t, WRONG_LABEL, geo.other_gt)
     assign(geo.n_span >= 2, MERGING, -1)
     # fragmentation: >= 2 open FPs mostly on the same missed host, whose hull reaches t
@@ -271,16 +286,10 @@ def _missed(p: Problem, geo: _Geometry, types, target, gt_found, t):
     by = np.full(G, -1, np.int64)
     missed = ~gt_found
     out[missed] = NOT_DETECTED
-    # another class's prediction on the instance (weakest explanation first, overwritten by stronger ones)
-    other = ~p.pair_same
+    # another class's prediction on the instance
     for code, thr in ((CONFUSION, FLOOR), (WRONG_LABEL, t)):
-        sel = other & (p.pair_tiou >= thr)
-        g, d = p.pair_gt[sel], p.pair_det[sel]
-        o = np.lexsort((p.rank[d], -p.score[d], g))
-        f = _first_per(g[o])
-        gg, dd = g[o][f], d[o][f]
-        m = missed[gg]
-        out[gg[m]], by[gg[m]] = code, dd[m]
+        m = missed & (geo.gt_other_tiou >= thr)
+        out[m], by[m] = code, geo.gt_other_det[m]
     d, g = _targets(geo, types, target)
     keep = (g >= 0) & missed[np.maximum(g, 0)]
     d, g = d[keep], g[keep]

@@ -139,16 +139,17 @@ def diagnose_method(gt: Segments, det: Segments, thresholds, protocol: str = "ac
                     characteristics=None, slices=()) -> dict:
     """DETAD + weak types (+ slices) of one detection set; returns plain Python results and arrays for figures."""
     from evaluators.temporal import temporal_map
+    keep_gt = gt.label != AMBIGUOUS
+    classes = tuple(dict.fromkeys(gt.label[keep_gt].tolist()))
+    keep_det = dt.member(det.label, classes)
+    if unknown_videos == "drop":
+        keep_det &= dt.member(det.video, gt.videos)
+    p = dt.make_problem(classes, gt, np.flatnonzero(keep_gt), det, np.flatnonzero(keep_det))
     detad = dt.detad_analysis(gt, det, dataset=dataset, characteristics=characteristics,
                               detad_compat=detad_compat, unknown_videos="fp" if unknown_videos == "error"
-                              else unknown_videos)
-    keep_gt = gt.label != AMBIGUOUS
+                              else unknown_videos, problem=p)
     g = gt.select(keep_gt)
-    known = np.isin(det.video, np.asarray(gt.videos, dtype=str))
-    d = det if unknown_videos != "drop" else det.select(known)
-    d = d.select(np.isin(d.label, np.asarray(g.classes, dtype=str)))
-    p = dt.Problem(g.classes, g.video, g.t_start_s, g.t_end_s, g.label, d.video, d.t_start_s, d.t_end_s,
-                   d.label, d.score, gt.videos)
+    d = det.select(keep_det)
     weak = wk.weak_analysis(p, thresholds)
     out = {"detad": detad, "weak": weak, "problem": p, "gt": g, "det": d, "slices": []}
     for name, values, kind in slices:
