@@ -180,3 +180,22 @@ def test_gtless_video_default_and_compat_by_hand():
     # DETAD as shipped: the second prediction of b is compared with a's ground truth (tIoU 0.3 -> localization)
     assert _types(dets, gt, extra_videos=["b"], detad_compat=True) == ["tp", "background", "background",
                                                                         "localization"]
+
+
+def test_activitynet_defaults_average_over_ten_tious():
+    gt = Segments(["v", "v", "w"], [0.0, 40.0, 0.0], [30.0, 100.0, 50.0], ["A", "A", "B"])
+    det = Segments(["v", "v", "w"], [0.0, 40.0, 0.0], [27.0, 100.0, 20.0], ["A", "A", "A"], [0.9, 0.8, 0.7])
+    r = detad_analysis(gt, det, dataset="activitynet", limit_factor=None)
+    m = r.metrics
+    assert m["settings"]["tiou_thresholds"] == pytest.approx(list(np.linspace(0.5, 0.95, 10)))
+    # [0, 27] vs [0, 30]: tIoU 0.9 -> TP at 5 of the 10 thresholds (0.5..0.9), localization above
+    counts = m["false_positive_analysis"]["fp_count_all_limited_predictions"]
+    assert counts["true_positive"] == pytest.approx((10 + 9) / 10)  # the exact one at 10, the 0.9 one at 9
+    # class B has no prediction: its instance is missed at every tIoU; sensitivity gives it AP 0, not a crash
+    # lengths 30 s (XS: [0, 30]), 60 s and 50 s (S: (30, 60])
+    fn = m["false_negative_analysis"]["false_negative_rate"]["length"]
+    assert fn["S"]["false_negative_rate"] == pytest.approx(0.5)   # A's 60 s found, B's 50 s missed
+    assert fn["XS"]["false_negative_rate"] == pytest.approx(0.1)  # found at 9 of the 10 tIoUs
+    sens = m["sensitivity_analysis"]["average_mAP_N_by_bucket"]["length"]
+    assert sens["S"] == pytest.approx(0.5)  # A: TP then a FP elsewhere -> AP_N 1; B: no prediction -> 0
+    assert sens["M"] is None                # no instance in (60, 120]

@@ -14,10 +14,22 @@ def add_arguments(p):
     from locbench.commands.eval_temporal import add_arguments as eval_arguments
     from locbench.evaluation.diagnosis_temporal import add_diagnosis_arguments
     eval_arguments(p)
-    add_diagnosis_arguments(p, with_switch=False)
+    if "--detad-compat" not in p._option_string_actions:  # eval-temporal may already add the plugin's flags
+        add_diagnosis_arguments(p, with_switch=False)
 
 
 def run(args) -> int:
+    """eval-temporal with the diagnosis on. Where the eval verbs run plugins through the shared
+    evaluation path (``_common.run_evaluation``), that path is used; otherwise the same steps here."""
+    import locbench.commands._common as common
+    args.diagnose = True
+    if hasattr(common, "run_evaluation"):
+        from locbench.commands import eval_temporal
+        return eval_temporal.run(args)
+    return _run_here(args)
+
+
+def _run_here(args) -> int:
     import os
 
     from annotations.errors import InputError
@@ -30,7 +42,6 @@ def run(args) -> int:
     from locbench.evaluation.outputs import provenance
     from locbench.evaluation.plugins import EvaluationContext
 
-    args.diagnose = True
     tious = ev.parse_thresholds(args.tiou, "--tiou")
     protocols = parse_protocols(args.protocol, PROTOCOLS)
     mode = model_input_mode(args)

@@ -28,7 +28,11 @@ NAME = "diagnosis-temporal"
 
 
 def parse_slice_spec(text: str) -> tuple[str, str]:
-    """``"attrs.csv:edge"`` -> ("attrs.csv", "edge"); the column is after the last colon."""
+    """``FILE:COLUMN`` split at the last colon (so Windows drive letters survive).
+
+    >>> parse_slice_spec("bench/hard_cases_test.csv:edge")
+    ('bench/hard_cases_test.csv', 'edge')
+    """
     if ":" not in text or not text.rsplit(":", 1)[1] or not text.rsplit(":", 1)[0]:
         raise InputError(None, "slice_by", f"expected FILE:COLUMN, got {text!r}")
     path, column = text.rsplit(":", 1)
