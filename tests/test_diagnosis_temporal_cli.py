@@ -140,3 +140,35 @@ def test_slice_by_synth_hard_cases_reports_map_per_case(synth, tmp_path, capsys)
         assert values["start"]["mAP"] == [1.0]
     assert values["none"]["mAP"] == [0.0]  # shifted by 0.6 of their length: tIoU 0.25
     assert "mAP by edge (per instance)" in out
+
+
+@pytest.mark.slow
+def test_attention_input_diagnoses_model_and_baseline(tmp_path, capsys):
+    """Attention outside the action (8-12 s of 20 s): the model's segments sit on the run-up and the
+    aftermath (context); the uniform baseline's whole-video segment covers the action (over-extension)."""
+    from annotations.thumos14 import write_class_txt_dir
+    from locbench.inference.attention import AttentionRecord, attention_path, save_attention
+    (tmp_path / "gt").mkdir()
+    index = tmp_path / "class_index.txt"
+    index.write_text("1 Jump\n2 Run\n")
+    gt = Segments(["video_test_0000001", "video_test_0000002"], [8.0, 2.0], [12.0, 5.0], ["Jump", "Run"])
+    write_class_txt_dir(tmp_path / "gt", gt, "test", class_index=str(index))
+    for video, (s, e), scores in (("video_test_0000001", (8, 12), [0.7, 0.3]),
+                                  ("video_test_0000002", (2, 5), [0.1, 0.9])):
+        frame_idx = np.arange(0, 600, 3)
+        t = frame_idx / 30.0
+        importance = np.where((t >= s) & (t < e), 0.5, 3.0)
+        save_attention(attention_path(tmp_path / "att", video),
+                       AttentionRecord(video, ("Jump", "Run"), np.array(scores), frame_idx, 30.0, (90, 160),
+                                       frame_importance=importance))
+    code, out, err = run_cli(capsys, "diagnose-temporal", "--gt", tmp_path / "gt", "--class-index", index,
+                             "--attention", tmp_path / "att", "--tiou", "0.5", "--out", tmp_path / "out",
+                             "--plots", tmp_path / "plots")
+    assert code == 0, err
+    methods = json.loads((tmp_path / "out" / "metrics.json").read_text())["analyses"]["diagnosis-temporal"]["methods"]
+    model, uniform = (methods[n]["weak"] for n in methods)
+    assert model["base_mAP"] == [0.0] and model["false_positives"]["context"] == [4]
+    assert model["dmAP_by_fixing"]["context"] == [1.0]  # one context segment per instance becomes it
+    assert uniform["false_positives"]["over_extension"] == [2]
+    assert uniform["dmAP_by_fixing"]["over_extension"] == [1.0]
+    assert len(list((tmp_path / "plots").glob("diagnosis_*.png"))) == 10  # five figures per method

@@ -346,6 +346,7 @@ class WeakResult:
     fixed_map: dict                # type -> (K,) mAP after fixing that type
     fp_counts: dict                # type -> (K,) number of FPs of that type
     missed_counts: dict            # type -> (K,) number of missed instances of that type
+    offset_k: int                  # index of the threshold the boundary errors use (the one nearest 0.5)
     start_error_s: np.ndarray      # (D,) d.start - host.start for predictions overlapping their host (NaN otherwise)
     end_error_s: np.ndarray        # (D,) d.end - host.end
     offset_host: np.ndarray        # (D,) the instance the errors refer to (-1: none)
@@ -447,13 +448,14 @@ def weak_analysis(p: Problem, tiou_thresholds=(0.1, 0.2, 0.3, 0.4, 0.5)) -> Weak
             vals = np.array([ap[c] for c in range(C)])
             valid = npos > 0
             fixed[name][k] = float(np.nanmean(vals[valid])) if valid.any() else np.nan
-    # boundary errors against the host (true positives: the matched instance) at the first threshold
-    wt0 = all_types[0]
+    # boundary errors against the host (true positives: the matched instance) at the threshold nearest 0.5
+    ko = int(np.argmin(np.abs(np.asarray(thresholds) - 0.5)))
+    wt0 = all_types[ko]
     ref = np.where(wt0.matched >= 0, wt0.matched, np.where(geo.inter > 0, geo.host, -1))
     r = np.maximum(ref, 0)
     start_err = np.where(ref >= 0, p.det_start - p.gt_start[r], np.nan)
     end_err = np.where(ref >= 0, p.det_end - p.gt_end[r], np.nan)
-    return WeakResult(thresholds, p.classes, all_types, base_ap, fixed, fp_counts, missed_counts,
+    return WeakResult(thresholds, p.classes, all_types, base_ap, fixed, fp_counts, missed_counts, ko,
                       start_err, end_err, ref)
 
 

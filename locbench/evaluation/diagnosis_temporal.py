@@ -197,12 +197,12 @@ def weak_metrics(weak: wk.WeakResult) -> dict:
 
 
 def _offset_summary(weak: wk.WeakResult) -> dict:
-    wt = weak.types[0]
+    wt = weak.types[weak.offset_k]
     out = {}
     for what, sel in (("true_positives", wt.matched >= 0), ("false_positives", (wt.matched < 0) & (weak.offset_host >= 0))):
         s, e = weak.start_error_s[sel], weak.end_error_s[sel]
         edges = np.linspace(-10, 10, 21)
-        out[what] = {"n": int(sel.sum()), "tIoU": weak.thresholds[0],
+        out[what] = {"n": int(sel.sum()), "tIoU": weak.thresholds[weak.offset_k],
                      "start_median_s": float(np.median(s)) if len(s) else None,
                      "end_median_s": float(np.median(e)) if len(e) else None,
                      "start_mean_abs_s": float(np.mean(np.abs(s))) if len(s) else None,
@@ -363,7 +363,7 @@ def fig_weak_dap(weak: wk.WeakResult, path: str, title: str, k: int) -> str:
 def fig_offsets(weak: wk.WeakResult, path: str, title: str) -> str:
     """Histograms of start and end errors (s) of predictions against their instance."""
     plt = _plt()
-    wt = weak.types[0]
+    wt = weak.types[weak.offset_k]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
     edges = np.linspace(-10, 10, 41)
     for ax, err, name in ((axes[0], weak.start_error_s, "start"), (axes[1], weak.end_error_s, "end")):
@@ -375,7 +375,7 @@ def fig_offsets(weak: wk.WeakResult, path: str, title: str) -> str:
         ax.set_xlabel(f"{name} error (s): prediction - instance (clipped to ±10)")
         ax.legend(fontsize=8)
     axes[0].set_ylabel("predictions")
-    fig.suptitle(f"{title} (tIoU {weak.thresholds[0]:g})")
+    fig.suptitle(f"{title} (tIoU {weak.thresholds[weak.offset_k]:g})")
     return _save(fig, path)
 
 
