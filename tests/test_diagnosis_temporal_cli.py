@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from annotations.thumos14 import read_class_txt_dir, read_video_info_csv, write_detections_txt
-from annotations.temporal_io import load_temporal_detections, load_temporal_gt
+from annotations.temporal_io import load_temporal_gt
 from annotations.types import AMBIGUOUS, Segments
 from locbench.cli import main
 from locbench.evaluation.plugins import EvaluationContext, plugins_for, run_plugins

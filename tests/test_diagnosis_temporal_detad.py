@@ -199,3 +199,7 @@ def test_activitynet_defaults_average_over_ten_tious():
     sens = m["sensitivity_analysis"]["average_mAP_N_by_bucket"]["length"]
     assert sens["S"] == pytest.approx(0.5)  # A: TP then a FP elsewhere -> AP_N 1; B: no prediction -> 0
     assert sens["M"] is None                # no instance in (60, 120]
+    fp = m["false_positive_analysis"]
+    for t, v in fp["mAP_N_gain_removing_error_by_tiou"].items():  # DETAD's numbers are the means of these
+        assert np.mean(v) == pytest.approx(fp["average_mAP_N_gain_removing_error"][t], abs=1e-12)
+    assert fn["XS"]["false_negative_rate_by_tiou"] == [0.0] * 9 + [1.0]

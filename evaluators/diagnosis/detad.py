@@ -747,10 +747,11 @@ def _fp_report(p: Problem, fp_types, thresholds, n_norm, ap_base, average_map, l
                         "count": {ERROR_TYPES[i]: float(counts[i]) for i in range(6)},
                         "fraction": {ERROR_TYPES[i]: (float(counts[i] / size) if size else None) for i in range(6)}})
     counts = np.array([np.bincount(t, minlength=6) for t in fp_types], np.float64).mean(axis=0)
-    gains, per_class = {}, {}
+    gains, per_class, by_tiou = {}, {}, {}
     for err in range(1, 6):
         ap = np.array([_class_ap(p, p.match(t), n_norm, keep=fp_types[k] != err) for k, t in enumerate(thresholds)])
         gains[ERROR_TYPES[err]] = float(ap.mean() - average_map)
+        by_tiou[ERROR_TYPES[err]] = [float(a - b) for a, b in zip(ap.mean(axis=1), ap_base.mean(axis=1))]
         per_class[ERROR_TYPES[err]] = {c: float(v) for c, v in zip(p.classes, ap.mean(axis=0))}
     return {
         "n_predictions_after_limit": int(p.num_det),
@@ -761,6 +762,7 @@ def _fp_report(p: Problem, fp_types, thresholds, n_norm, ap_base, average_map, l
                                                 for i in range(6)},
         "fp_count_all_limited_predictions": {ERROR_TYPES[i]: float(counts[i]) for i in range(6)},
         "average_mAP_N_gain_removing_error": gains,
+        "mAP_N_gain_removing_error_by_tiou": by_tiou,
         "ap_N_removing_error_per_class": per_class,
     }
 
@@ -775,17 +777,21 @@ def _fn_report(p: Problem, matched_list, buckets, bins, thresholds, n_norm) -> d
         total = int(all_counts.sum())
         acc_rate = np.zeros(len(labels))
         acc_all = np.zeros(len(labels))
+        per_t = []
         for m in matched_list:
             hit = np.zeros(len(b), bool)
             hit[m[m >= 0]] = True
             un = np.bincount(b[valid & ~hit], minlength=len(labels))
             frac = all_counts / total if total else np.zeros(len(labels))
             with np.errstate(divide="ignore", invalid="ignore"):
-                acc_rate = acc_rate + np.where(all_counts > 0, un / (frac * total), 0.0)
+                rate = np.where(all_counts > 0, un / (frac * total), 0.0)
+            per_t.append(rate)
+            acc_rate = acc_rate + rate
             acc_all = acc_all + frac
         t = len(matched_list)
         rates[name] = {lab: {"false_negative_rate": float(acc_rate[i] / t), "gt_fraction": float(acc_all[i] / t),
-                             "n_gt": int(all_counts[i])}
+                             "n_gt": int(all_counts[i]),
+                             "false_negative_rate_by_tiou": [float(r[i]) for r in per_t]}
                        for i, lab in enumerate(labels) if all_counts[i] > 0}
     n_matched = int(np.sum(matched_list[0] >= 0))
     return {"n_gt_matched": n_matched, "false_negative_rate": rates}
@@ -795,13 +801,14 @@ def _sensitivity_report(p: Problem, matched_list, buckets, bins, thresholds, n_n
     """Average-mAP_N per bucket: each class keeps its GT of the bucket and drops predictions matched to
     other GT (unmatched ones stay); recall over the bucket's GT, the global N; nanmean over classes."""
     order = [rows[desc_order_pandas(p.score[rows])] for rows in p.class_rows]
-    out = {}
+    out, by_tiou = {}, {}
     for name, b in buckets.items():
         labels = bins[name][1]
-        out[name] = {}
+        out[name], by_tiou[name] = {}, {}
         for i, lab in enumerate(labels):
             in_bucket = b == i
             ap = np.full(len(p.classes), np.nan)
+            ap_t = np.full((len(matched_list), len(p.classes)), np.nan)
             for c in range(len(p.classes)):
                 npos = int(np.sum(in_bucket & (p.gt_cls == c)))
                 if npos == 0:
@@ -812,9 +819,11 @@ def _sensitivity_report(p: Problem, matched_list, buckets, bins, thresholds, n_n
                     mg = m[rows]
                     keep &= (mg < 0) | in_bucket[np.maximum(mg, 0)]
                 rows = rows[keep]
-                ap[c] = np.mean([ap_detad(m[rows] >= 0, npos, n_norm) for m in matched_list])
+                ap_t[:, c] = [ap_detad(m[rows] >= 0, npos, n_norm) for m in matched_list]
+                ap[c] = np.mean(ap_t[:, c])
             out[name][lab] = float(np.nanmean(ap)) if np.isfinite(ap).any() else None
-    return {"average_mAP_N_by_bucket": out}
+            by_tiou[name][lab] = [float(np.nanmean(r)) if np.isfinite(r).any() else None for r in ap_t]
+    return {"average_mAP_N_by_bucket": out, "mAP_N_by_bucket_by_tiou": by_tiou}
 
 
 __all__ = ["ERROR_TYPES", "DETAD_NAMES", "CHARACTERISTIC_BINS", "DEFAULT_TIOU", "DATASETS", "Problem",

@@ -226,18 +226,17 @@ def build_tables(method: str, res: dict, thresholds) -> dict[str, Table]:
         f"DETAD false-positive profile, {method} (score-rank band kG of each class; "
         f"avg-mAP_N {100 * fp['average_mAP_N']:.1f})", "band kG", tuple(float(k + 1) for k in range(len(bands))),
         rows, first_column="Type", accuracy_column=False)
-    dthr = m["settings"]["tiou_thresholds"]
-    col = (float(dthr[0]),) if len(dthr) == 1 else (float(np.mean(dthr)),)
-    tname = "tIoU" if len(dthr) == 1 else "mean of tIoU"
-    rows = [Row(t, "avg-mAP_N gain", (v,)) for t, v in fp["average_mAP_N_gain_removing_error"].items()]
+    dthr = tuple(float(t) for t in m["settings"]["tiou_thresholds"])
+    rows = [Row(t, "mAP_N gain", tuple(v)) for t, v in fp["mAP_N_gain_removing_error_by_tiou"].items()]
     for char, buckets in m["false_negative_analysis"]["false_negative_rate"].items():
         for b, v in buckets.items():
-            rows.append(Row(char, f"FN rate {b}", (v["false_negative_rate"],)))
-    for char, buckets in m["sensitivity_analysis"]["average_mAP_N_by_bucket"].items():
+            rows.append(Row(char, f"FN rate {b}", tuple(v["false_negative_rate_by_tiou"])))
+    for char, buckets in m["sensitivity_analysis"]["mAP_N_by_bucket_by_tiou"].items():
         for b, v in buckets.items():
-            rows.append(Row(char, f"avg-mAP_N {b}", (np.nan if v is None else v,)))
+            rows.append(Row(char, f"mAP_N {b}", tuple(np.nan if x is None else x for x in v)))
     tables[f"diagnosis_detad_{slug}"] = Table(f"DETAD, {method}: removing-error gains, false negatives and "
-                                              "sensitivity by characteristic", tname, col, tuple(rows),
+                                              "sensitivity by characteristic (DETAD's averages over the tIoUs: "
+                                              "metrics.json)", "tIoU", dthr, tuple(rows),
                                               first_column="Type / characteristic", accuracy_column=False)
     weak = res["weak"]
     dmap = weak.dmap()
