@@ -140,6 +140,7 @@ def test_slice_by_synth_hard_cases_reports_map_per_case(synth, tmp_path, capsys)
         assert values["start"]["mAP"] == [1.0]
     assert values["none"]["mAP"] == [0.0]  # shifted by 0.6 of their length: tIoU 0.25
     assert "mAP by edge (per instance)" in out
+    assert "have no 'edge'" not in out  # Ambiguous segments are not instances: not reported as missing
 
 
 @pytest.mark.slow

@@ -92,7 +92,7 @@ def read_slice(path: str, column: str, gt: Segments) -> tuple[np.ndarray, str, l
         by_video = {row[vcol]: row[column] for row in rows}
         values[:] = [by_video.get(v, "(missing)") for v in gt.video.tolist()]
         kind = "video"
-    missing = int(np.sum(values == "(missing)"))
+    missing = int(np.sum((values == "(missing)") & (gt.label != AMBIGUOUS)))
     if missing:
         notes.append(f"{missing} ground-truth instance(s) have no {column!r} in {os.path.basename(path)}")
     return values, kind, notes
