@@ -187,21 +187,36 @@ def overlap_pairs(gt_vid, gt_start_s, gt_end_s, det_vid, det_start_s, det_end_s)
 # --------------------------------------------------------------------------- the shared problem
 
 
+_CODES: list = []  # (array, distinct values, inverse) of the last string columns encoded, by identity
+
+
+def _codes(values: np.ndarray):
+    """``np.unique(values, return_inverse=True)``, remembered for the last few arrays (the same
+    detection columns are encoded by several analyses; arrays are never modified in place)."""
+    for a, u, i in _CODES:
+        if a is values:
+            return u, i
+    u, i = np.unique(values, return_inverse=True)
+    _CODES.insert(0, (values, u, i.reshape(-1)))
+    del _CODES[6:]
+    return _CODES[0][1], _CODES[0][2]
+
+
 def _ids(values: np.ndarray, index: dict) -> np.ndarray:
     """Integer id of each string through ``index`` (one dict lookup per distinct value)."""
     if not len(values):
         return np.zeros(0, np.int64)
-    uniq, inv = np.unique(values, return_inverse=True)
-    return np.array([index[u] for u in uniq.tolist()], np.int64)[inv.reshape(-1)]
+    uniq, inv = _codes(values)
+    return np.array([index[u] for u in uniq.tolist()], np.int64)[inv]
 
 
 def member(values: np.ndarray, allowed) -> np.ndarray:
     """Mask of ``values`` (str array) found in ``allowed`` (fast for few distinct values)."""
     if not len(values):
         return np.zeros(0, bool)
-    uniq, inv = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    uniq, inv = _codes(np.asarray(values, dtype=str))
     allowed = set(allowed)
-    return np.array([u in allowed for u in uniq.tolist()], bool)[inv.reshape(-1)]
+    return np.array([u in allowed for u in uniq.tolist()], bool)[inv]
 
 
 class Problem:
@@ -216,8 +231,8 @@ class Problem:
         self.classes = tuple(classes)
         cid = {c: i for i, c in enumerate(self.classes)}
         gt_video, det_video = np.asarray(gt_video, dtype=str), np.asarray(det_video, dtype=str)
-        names = list(dict.fromkeys(list(video_names or ()) + np.unique(gt_video).tolist()
-                                   + np.unique(det_video).tolist()))
+        names = list(dict.fromkeys(list(video_names or ()) + (_codes(gt_video)[0].tolist() if len(gt_video) else [])
+                                   + (_codes(det_video)[0].tolist() if len(det_video) else [])))
         vid = {v: i for i, v in enumerate(names)}
         self.video_names = np.array(names, dtype=object)
         self.gt_vid = _ids(gt_video, vid)
@@ -579,9 +594,12 @@ def _limit(p: Problem, limit_factor) -> np.ndarray:
 
 def make_problem(classes, gt: Segments, gt_rows, det: Segments, det_rows) -> Problem:
     """A :class:`Problem` of the rows ``gt_rows`` of ``gt`` and ``det_rows`` of ``det`` (no Segments copies)."""
-    return Problem(classes, gt.video[gt_rows], gt.t_start_s[gt_rows], gt.t_end_s[gt_rows], gt.label[gt_rows],
-                   det.video[det_rows], det.t_start_s[det_rows], det.t_end_s[det_rows], det.label[det_rows],
-                   det.score[det_rows], gt.videos)
+    def pick(seg, rows):  # all rows: the columns themselves, so their string codes are computed once
+        if len(rows) == len(seg) and (len(rows) == 0 or rows[-1] == len(seg) - 1):
+            return seg.video, seg.t_start_s, seg.t_end_s, seg.label
+        return seg.video[rows], seg.t_start_s[rows], seg.t_end_s[rows], seg.label[rows]
+    score = det.score if len(det_rows) == len(det) else det.score[det_rows]
+    return Problem(classes, *pick(gt, gt_rows), *pick(det, det_rows), score, gt.videos)
 
 
 class _Rows:
@@ -661,6 +679,11 @@ def detad_analysis(gt: Segments, detections: Segments, dataset: str = "thumos14"
     # ---- FP analysis (limit_factor, minimum precision 0), in DETAD's order after the limit
     lim_rows = _limit(full, limit_factor) if limit_factor else np.arange(len(det_rows))
     lim = full if np.array_equal(lim_rows, np.arange(len(det_rows))) else full.subset(lim_rows)
+    if lim is not full and not any(np.any(np.diff(full.score[o]) == 0) for o in full.class_order):
+        # without tied scores the matching does not depend on the prediction order: reuse it
+        for t in thresholds:
+            m = full.match(t)[lim_rows]
+            lim._matches[float(t)] = m
     fp_types, gtless = [], []
     ap_base = np.zeros((len(thresholds), len(classes)))
     for k, t in enumerate(thresholds):

@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import re
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -153,7 +154,9 @@ def diagnose_method(gt: Segments, det: Segments, thresholds, protocol: str = "ac
                               detad_compat=detad_compat, unknown_videos="fp" if unknown_videos == "error"
                               else unknown_videos, problem=p)
     g = gt.select(keep_gt)
-    d = det.select(keep_det)
+    rows = np.flatnonzero(keep_det)
+    d = SimpleNamespace(video=det.video[rows], t_start_s=det.t_start_s[rows], t_end_s=det.t_end_s[rows],
+                        label=det.label[rows], score=det.score[rows])  # columns only: no Segments copy
     weak = wk.weak_analysis(p, thresholds)
     out = {"detad": detad, "weak": weak, "problem": p, "gt": g, "det": d, "slices": []}
     for name, values, kind in slices:
