@@ -173,3 +173,16 @@ def test_attention_input_diagnoses_model_and_baseline(tmp_path, capsys):
     assert uniform["false_positives"]["over_extension"] == [2]
     assert uniform["dmAP_by_fixing"]["over_extension"] == [1.0]
     assert len(list((tmp_path / "plots").glob("diagnosis_*.png"))) == 10  # five figures per method
+
+
+def test_no_detection_at_all_gives_zero_map_and_no_crash(tmp_path):
+    from locbench.evaluation import diagnosis_temporal as dg
+    gt = Segments(["v", "w"], [0.0, 5.0], [10.0, 9.0], ["A", "B"])
+    det = Segments(np.zeros(0, str), np.zeros(0), np.zeros(0), np.zeros(0, str), np.zeros(0))
+    res = dg.diagnose_method(gt, det, (0.3, 0.5))
+    assert res["weak"].base_map.tolist() == [0.0, 0.0]
+    assert all(v == 0 for v in res["weak"].missed_counts["not_detected"] - 2)
+    assert np.isnan(res["weak"].dmap()["not_detected"]).all()  # no positive left: mAP undefined
+    fp = res["detad"].metrics["false_positive_analysis"]
+    assert fp["n_predictions_after_limit"] == 0 and fp["fp_fraction_all_limited_predictions"]["background"] is None
+    assert Path(dg.fig_worst_cases(res, str(tmp_path / "w.png"), "t", 1)).exists()

@@ -446,8 +446,8 @@ def weak_analysis(p: Problem, tiou_thresholds=(0.1, 0.2, 0.3, 0.4, 0.5)) -> Weak
             if touched:
                 ap.update(_class_aps(p, k_tp, k_keep, k_npos, sorted(touched), extra))
             vals = np.array([ap[c] for c in range(C)])
-            valid = npos > 0
-            fixed[name][k] = float(np.nanmean(vals[valid])) if valid.any() else np.nan
+            vals = vals[(npos > 0) & ~np.isnan(vals)]  # a class whose every instance was removed has no AP
+            fixed[name][k] = float(np.mean(vals)) if len(vals) else np.nan
     # boundary errors against the host (true positives: the matched instance) at the threshold nearest 0.5
     ko = int(np.argmin(np.abs(np.asarray(thresholds) - 0.5)))
     wt0 = all_types[ko]
