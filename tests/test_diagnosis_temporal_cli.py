@@ -139,6 +139,10 @@ def test_slice_by_synth_hard_cases_reports_map_per_case(synth, tmp_path, capsys)
     if edge.any():
         assert values["start"]["mAP"] == [1.0]
     assert values["none"]["mAP"] == [0.0]  # shifted by 0.6 of their length: tIoU 0.25
+    # each shifted instance is missed, its prediction lies 0.4 on it (context: mostly off it, within reach)
+    n_none = values["none"]["n_instances"]
+    assert values["none"]["missed_types"] == {"context": n_none}
+    assert values["none"]["false_positive_types"] == {"context": n_none}
     assert "mAP by edge (per instance)" in out
     assert "have no 'edge'" not in out  # Ambiguous segments are not instances: not reported as missing
 

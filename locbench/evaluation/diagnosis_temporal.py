@@ -177,10 +177,18 @@ def diagnose_method(gt: Segments, det: Segments, thresholds, protocol: str = "ac
                 valid = ~np.isnan(aps).all(axis=0)
                 mean = np.nanmean(aps[:, valid], axis=1) if valid.any() else np.full(len(thresholds), np.nan)
                 how = "ActivityNet AP over the slice's instances (other instances' matches dropped, as DETAD)"
-            missed = {wk.ALL_TYPES[c]: int(np.sum(weak.types[-1].missed_type[in_slice] == c))
-                      for c in range(len(wk.ALL_TYPES)) if np.any(weak.types[-1].missed_type[in_slice] == c)}
+            wt = weak.types[weak.offset_k]
+            if kind == "video":
+                fp_in = np.isin(p.video_names[p.det_vid].astype(str), np.asarray(videos, dtype=str))
+            else:
+                fp_in = (wt.target >= 0) & in_slice[np.maximum(wt.target, 0)]
+            missed = {wk.ALL_TYPES[c]: int(n) for c, n in enumerate(np.bincount(
+                wt.missed_type[in_slice & (wt.missed_type >= 0)], minlength=len(wk.ALL_TYPES))) if n}
+            fps = {wk.FP_TYPES[c]: int(n) for c, n in enumerate(np.bincount(
+                wt.fp_type[fp_in & (wt.fp_type >= 0)], minlength=len(wk.FP_TYPES))) if n}
             res["values"][value] = {"mAP": [float(v) for v in mean], "n_instances": int(in_slice.sum()),
-                                    "missed_types_at_last_tiou": missed, "how": how}
+                                    "types_tiou": weak.thresholds[weak.offset_k], "missed_types": missed,
+                                    "false_positive_types": fps, "how": how}
         out["slices"].append(res)
     return out
 
