@@ -10,6 +10,7 @@ VERBS = (
     "eval-spatial",
     "eval-video",
     "aggregate",
+    "diagnose-temporal",
     "localize",
     "synth",
     "extract-features",

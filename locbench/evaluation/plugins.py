@@ -69,6 +69,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "locbench.evaluation.sweep_plugin",
     "locbench.evaluation.bootstrap_plugin",
     "locbench.evaluation.legacy_plugin",
+    "locbench.evaluation.diagnosis_temporal",
 )
 
 

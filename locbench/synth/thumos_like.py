@@ -7,6 +7,7 @@ Written in the real formats (see ``docs/synth.md``)::
     <out>/groundtruth/<Class>_val.txt, <Class>_test.txt, Ambiguous_val.txt, Ambiguous_test.txt
     <out>/val_video_info.csv, test_video_info.csv           video,fps,sample_fps,count,sample_count
     <out>/class_index_detection.txt, classes.txt, synth_manifest.json
+    <out>/hard_cases_val.csv, hard_cases_test.csv          one row per instance: its hard-case attributes
 
 An action instance is the class actor (its appearance doing its motion) being on screen: frames
 ``[f0, f1)``, annotated as ``[f0 / fps, f1 / fps]`` seconds.
@@ -208,6 +209,8 @@ def make_thumos_like(out_dir: str | os.PathLike, **opts) -> dict:
                                "hard_cases": sorted(hard), "edge": edge,
                                "segments_frames": [[f0, f1, label] for f0, f1, label in rows]}
         segments = Segments(seg["video"], seg["t0"], seg["t1"], seg["label"], videos=tuple(infos))
+        paths[f"{suffix}_hard_cases"] = write_hard_cases(os.path.join(root, f"hard_cases_{suffix}.csv"), per_video,
+                                                         infos, names)
         write_class_txt_dir(paths["groundtruth"], segments, subset=suffix, class_index=class_index)
         paths[f"{suffix}_video_info"] = os.path.join(root, f"{suffix}_video_info.csv")
         write_video_info_csv(paths[f"{suffix}_video_info"], infos, sample_fps=SAMPLE_FPS)
@@ -229,6 +232,37 @@ def make_thumos_like(out_dir: str | os.PathLike, **opts) -> dict:
         "hard_cases": {case: sum(case in v["hard_cases"] for v in per_video.values()) for case in HARD_CASES},
         "seconds": time.perf_counter() - t0,
     }
+
+
+#: columns of hard_cases_<subset>.csv (read by ``--slice-by FILE:COLUMN``)
+HARD_CASE_COLUMNS = ("video", "t_start_s", "t_end_s", "label", "edge", "second_class", "distractor", "bias",
+                     "ambiguous_in_video", "hard_case")
+
+
+def write_hard_cases(path: str, per_video: dict, infos: dict, names) -> str:
+    """One CSV row per action instance (Ambiguous left out) with what the generator knows about it:
+    ``edge`` start / end / none (the instance starts at 0 s or ends at the video's end), ``second_class``
+    (the instance is of another class than the video's main one), ``distractor`` and ``bias`` (video
+    level), ``ambiguous_in_video``, and ``hard_case``: the instance's cases joined by '+', or 'none'.
+    Times are written with ``repr`` so they match the ground-truth files to the last bit."""
+    lines = [",".join(HARD_CASE_COLUMNS)]
+    for name, info in infos.items():
+        v = per_video[name]
+        fps, n = v["fps"], v["num_frames"]
+        video_cases = set(v["hard_cases"])
+        for f0, f1, label in v["segments_frames"]:
+            if label == AMBIGUOUS:
+                continue
+            edge = "start" if f0 == 0 else "end" if f1 == n else "none"
+            cases = ([f"edge_{edge}"] if edge != "none" else []) + \
+                (["second_class"] if label != v["main_class"] else []) + \
+                [c for c in ("distractor", "bias") if c in video_cases]
+            yes = lambda b: "yes" if b else "no"  # noqa: E731
+            lines.append(",".join([name, repr(f0 / fps), repr(f1 / fps), label, edge, yes(label != v["main_class"]),
+                                   yes("distractor" in video_cases), yes("bias" in video_cases),
+                                   yes("ambiguous" in video_cases), "+".join(cases) or "none"]))
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    return path
 
 
 generate = make_thumos_like
