@@ -1,0 +1,317 @@
+"""The spatial errors of weak supervision, on frame boxes, counted and costed in TIDE's manner.
+
+Attention-derived boxes fail in ways TIDE's types do not name: the box finds the discriminative
+part of the actor (``part``), the actor with much of the scene (``context``), several actors at once
+(``merged``), another person or object (``other``), or nothing at all (``no_box``). Every false
+positive and every missed box at IoU threshold ``t`` gets exactly one type, tested in the order of
+:data:`FP_TYPES` / :data:`GT_TYPES` with the thresholds of :class:`WeakThresholds`; each type's cost
+is the mAP gained when an oracle fixes it (the fix is written down in :data:`FIXES`), every gain from
+the same baseline (TIDE's matching and 101-point AP at ``t``, :mod:`evaluators.tide`). Definitions,
+order and boundaries: ``docs/protocols/diagnosis_spatial.md``.
+
+Geometry is continuous (no +1): ``IoD`` = intersection / detection area, ``IoG`` = intersection /
+box area (0 when the area is 0). "The frame's boxes" are the ground-truth boxes of every class in
+the detection's frame; "the frame's detections" are the scored detections of every class there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from annotations.types import FrameBoxes
+from evaluators.tide import _first_argmax, _ranges, match_frames, tide_map
+
+#: false-positive types, in test order (first that applies)
+FP_TYPES = ("duplicate", "wrong_label", "merged", "part", "context", "other", "loose", "background")
+#: missed-box types, in test order (first that applies)
+GT_TYPES = ("unseen", "no_box", "wrong_label", "merged", "part", "context", "other", "loose")
+#: every type once, in the order tables and figures show them
+ALL_TYPES = ("duplicate", "wrong_label", "merged", "part", "context", "other", "loose", "background",
+             "no_box", "unseen")
+#: the oracle fix of each type (all applied to the baseline detections, one type at a time)
+FIXES = {
+    "duplicate": "the duplicate detection is removed",
+    "wrong_label": "the detection takes the label of the other-class box it overlaps (IoU >= t, largest)",
+    "merged": "the detection is split into one detection per box it covers (box = that box, same label and score)",
+    "part": "the box is replaced by the box it lies inside (largest IoD, then first)",
+    "context": "the box is replaced by the box it covers (largest IoG, then first)",
+    "other": "the detection is removed",
+    "loose": "the box is replaced by the box of largest IoU with it (first on ties)",
+    "background": "the detection is removed",
+    "no_box": "the missed box is removed from the positives (TIDE's Miss fix)",
+    "unseen": "the missed box is removed from the positives",
+}
+
+
+@dataclass(frozen=True)
+class WeakThresholds:
+    """Thresholds that separate the types (all inclusive: ``>=`` for the first three, ``<=`` for ``other_iou``).
+
+    >>> WeakThresholds().inside
+    0.9
+    """
+
+    inside: float = 0.9      # IoD >= inside: the detection lies inside the box (part)
+    cover: float = 0.9       # IoG >= cover: the detection covers the box (context; merged with >= 2 boxes)
+    other_iou: float = 0.0   # IoU <= other_iou with every box of the frame: another actor or object
+
+
+@dataclass(frozen=True, eq=False)
+class WeakResult:
+    """Weak-supervision types and oracle gains at one IoU threshold (AP points, 0-100)."""
+
+    iou_threshold: float
+    thresholds: WeakThresholds
+    base_mAP: float
+    gain: dict                 # type -> mAP gained by its fix (clamped at 0, as TIDE's main errors)
+    fixed_mAP: dict            # type -> mAP with that type fixed (unclamped)
+    counts: dict               # type -> number of detections (FP types) or boxes (GT types)
+    det_type: np.ndarray       # (Nd,) index into FP_TYPES, -1 for true positives / unscored rows
+    det_target: np.ndarray     # (Nd,) ground-truth row the type refers to, -1
+    gt_type: np.ndarray        # (Ng,) index into GT_TYPES, -1 for matched boxes
+    det_tp: np.ndarray         # (Nd,) bool, baseline true positives
+    warnings: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"iou_threshold": self.iou_threshold, "thresholds": self.thresholds.__dict__,
+                "base_mAP": self.base_mAP, "gain": dict(self.gain), "fixed_mAP": dict(self.fixed_mAP),
+                "counts": dict(self.counts),
+                "missed_by_type": dict(self.extra.get("missed_by_type", {})), "fixes": dict(FIXES), "warnings": list(self.warnings)}
+
+
+def _inter(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Continuous intersection area of aligned [x1, y1, x2, y2] pairs."""
+    w = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+    h = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+    return np.maximum(w, 0.0) * np.maximum(h, 0.0)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, 0 where den is 0."""
+    out = np.zeros(len(num))
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _area(b: np.ndarray) -> np.ndarray:
+    return np.maximum(b[:, 2] - b[:, 0], 0.0) * np.maximum(b[:, 3] - b[:, 1], 0.0)
+
+
+def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
+                  thresholds: WeakThresholds = WeakThresholds(), seen_frames: dict | None = None):
+    """The weak-supervision type of every false positive and missed box of a :class:`FrameMatch`.
+
+    Returns ``(det_type, det_target, det_cover_rows, gt_type)``: codes into :data:`FP_TYPES` (-1 for
+    true positives and unscored rows), the box each type refers to, for ``merged`` detections the
+    ground-truth rows they cover (dict det row -> array), and codes into :data:`GT_TYPES` (-1 matched).
+    ``seen_frames`` (``{video: frame indices}``, the frames the model saw): a missed box on a frame
+    outside it is ``unseen``; None: every frame was seen.
+    """
+    th = thresholds
+    t = float(iou_threshold)
+    nd, ng = len(dets), len(gt)
+    pd, pg, iou = match.pair_det, match.pair_gt, match.pair_iou
+    inter = _inter(dets.boxes_xyxy[pd], gt.boxes_xyxy[pg]) if len(pd) else np.zeros(0)
+    iod = _ratio(inter, _area(dets.boxes_xyxy[pd])) if len(pd) else np.zeros(0)
+    iog = _ratio(inter, _area(gt.boxes_xyxy[pg])) if len(pd) else np.zeros(0)
+    same = match.det_cls[pd] == match.gt_cls[pg]
+    used = match.gt_match[pg] >= 0
+    covers = iog >= th.cover
+
+    tp = match.det_match >= 0
+    det_type = np.full(nd, -1, np.int8)
+    det_target = np.full(nd, -1, np.int64)
+    fp = match.scored & ~tp
+    det_type[fp & (match.det_pair_len == 0)] = FP_TYPES.index("background")
+    rows = np.flatnonzero(fp & (match.det_pair_len > 0))
+    n_cover_det = np.zeros(nd, np.int64)
+    live = np.flatnonzero(match.det_pair_len > 0)
+    if len(live):
+        n_cover_det[live] = np.add.reduceat(covers.astype(np.int64), match.det_pair_start[live])
+    cover_rows = {}
+    if len(rows):
+        flat = _ranges(match.det_pair_start[rows], match.det_pair_len[rows])
+        seg, ln = np.r_[0, np.cumsum(match.det_pair_len[rows])[:-1]], match.det_pair_len[rows]
+        f_iou, f_iod, f_iog = iou[flat], iod[flat], iog[flat]
+        v_dup = np.maximum.reduceat(f_iou * (same & used)[flat], seg)
+        v_wl, i_wl = _first_argmax(f_iou * ~same[flat], seg, ln)
+        v_in, i_in = _first_argmax(f_iod, seg, ln)
+        v_cov, i_cov = _first_argmax(f_iog, seg, ln)
+        v_any, i_any = _first_argmax(f_iou, seg, ln)
+        n_cov = n_cover_det[rows]
+        tests = (("duplicate", v_dup >= t, i_any), ("wrong_label", v_wl >= t, i_wl), ("merged", n_cov >= 2, i_cov),
+                 ("part", v_in >= th.inside, i_in), ("context", v_cov >= th.cover, i_cov),
+                 ("other", v_any <= th.other_iou, None), ("loose", np.ones(len(rows), bool), i_any))
+        undecided = np.ones(len(rows), bool)
+        kind = np.full(len(rows), -1, np.int8)
+        target = np.full(len(rows), -1, np.int64)
+        for name, cond, idx in tests:
+            hit = undecided & cond
+            kind[hit] = FP_TYPES.index(name)
+            if idx is not None:
+                target[hit] = pg[flat[idx[hit]]]
+            undecided &= ~hit
+        det_type[rows], det_target[rows] = kind, target
+        merged = rows[kind == FP_TYPES.index("merged")]
+        for r in merged.tolist():  # one small array per merged detection (few)
+            s = match.det_pair_start[r]
+            sel = np.arange(s, s + match.det_pair_len[r])
+            cover_rows[r] = pg[sel[covers[sel]]]
+
+    # missed boxes: the frame's scored detections, grouped by box
+    gt_type = np.full(ng, -1, np.int8)
+    missed = match.gt_match < 0
+    if seen_frames is not None:
+        seen = np.zeros(ng, bool)
+        for v, frames in seen_frames.items():
+            sel = gt.video == v
+            seen[sel] = np.isin(gt.frame_idx[sel], np.asarray(frames, np.int64))
+        gt_type[missed & ~seen] = GT_TYPES.index("unseen")
+        missed &= seen
+    order = np.lexsort((np.arange(len(pg)), pg))
+    gp = pg[order]
+    has = np.zeros(ng, bool)
+    has[gp] = True
+    gt_type[missed & ~has] = GT_TYPES.index("no_box")
+    rows_g = np.flatnonzero(missed & has)
+    if len(rows_g):
+        seg_start = np.searchsorted(gp, rows_g)
+        seg_len = np.searchsorted(gp, rows_g, side="right") - seg_start
+        flat = order[_ranges(seg_start, seg_len)]
+        seg = np.r_[0, np.cumsum(seg_len)[:-1]]
+        d = pd[flat]
+        wl = np.maximum.reduceat((iou[flat] >= t) & ~same[flat], seg)
+        mg = np.maximum.reduceat(covers[flat] & (n_cover_det[d] >= 2), seg)
+        pt = np.maximum.reduceat(iod[flat] >= th.inside, seg)
+        cx = np.maximum.reduceat(covers[flat], seg)
+        ot = np.maximum.reduceat(iou[flat], seg) <= th.other_iou
+        kind = np.full(len(rows_g), GT_TYPES.index("loose"), np.int8)
+        undecided = np.ones(len(rows_g), bool)
+        for name, cond in (("wrong_label", wl), ("merged", mg), ("part", pt), ("context", cx), ("other", ot)):
+            hit = undecided & cond
+            kind[hit] = GT_TYPES.index(name)
+            undecided &= ~hit
+        gt_type[rows_g] = kind
+    return det_type, det_target, cover_rows, gt_type
+
+
+def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
+                 thresholds: WeakThresholds = WeakThresholds(), seen_frames: dict | None = None,
+                 max_dets: int | None = 100, num_frames: dict | None = None, classes=None,
+                 unknown_videos: str = "error") -> WeakResult:
+    """Count the weak-supervision error types and the mAP each costs, from one baseline.
+
+    Parameters
+    ----------
+    gt, dets : FrameBoxes
+        Ground truth and scored detections, ``[x1, y1, x2, y2]`` pixels, 0-based frames.
+    iou_threshold : float
+        IoU of a true positive (TIDE's matching, ``>=``).
+    thresholds : WeakThresholds
+        What separates part, context, merged and other.
+    seen_frames : dict, optional
+        ``{video: frame indices the model saw}``; missed boxes elsewhere are ``unseen``.
+    max_dets, num_frames, classes, unknown_videos
+        As in :func:`evaluators.tide.match_frames`.
+
+    Returns
+    -------
+    WeakResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = FrameBoxes(np.array(["v", "v"]), np.array([0, 1]), np.array(["a", "a"]),
+    ...                np.array([[0., 0, 10, 10], [0, 0, 10, 10]]), videos=("v",))
+    >>> d = FrameBoxes(np.array(["v", "v"]), np.array([0, 1]), np.array(["a", "a"]),
+    ...                np.array([[0., 0, 10, 10], [2, 2, 6, 6]]), np.array([0.9, 0.8]), videos=("v",))
+    >>> r = weak_spatial(g, d)
+    >>> r.counts["part"], round(r.base_mAP, 3), round(r.gain["part"], 3)
+    (1, 50.495, 49.505)
+    """
+    t = float(iou_threshold)
+    m = match_frames(gt, dets, t, max_dets, num_frames, classes, unknown_videos)
+    det_type, det_target, cover_rows, gt_type = classify_weak(gt, dets, m, t, thresholds, seen_frames)
+    n_cls = len(m.classes)
+    num_gt = np.bincount(m.gt_cls, minlength=n_cls).astype(np.int64)
+    tp = m.det_match >= 0
+    s = np.flatnonzero(m.scored)
+    base, _ = tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))
+    fixed = {}
+    for name in ALL_TYPES:
+        fixed[name] = _fixed_map(name, gt, dets, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t,
+                                 max_dets, num_frames, classes, unknown_videos)
+    counts = {}
+    for name in ALL_TYPES:
+        n = 0
+        if name in FP_TYPES:
+            n += int(np.sum(det_type == FP_TYPES.index(name)))
+        if name in GT_TYPES and name not in FP_TYPES:
+            n += int(np.sum(gt_type == GT_TYPES.index(name)))
+        counts[name] = n
+    counts_missed = {name: int(np.sum(gt_type == GT_TYPES.index(name))) for name in GT_TYPES}
+    gain = {k: max(v - base, 0.0) if not np.isnan(v) else float("nan") for k, v in fixed.items()}
+    return WeakResult(t, thresholds, base, gain, fixed, counts, det_type, det_target, gt_type, tp,
+                      m.warnings, {"missed_by_type": counts_missed})
+
+
+def _fixed_map(name, gt, dets, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t, max_dets,
+               num_frames, classes, unknown_videos) -> float:
+    """mAP after the oracle fix of type ``name`` (the baseline unchanged outside the frames it touches)."""
+    s_all = m.scored
+    n_cls = len(m.classes)
+    if name in ("no_box", "unseen"):
+        gone = gt_type == GT_TYPES.index(name)
+        s = np.flatnonzero(s_all)
+        ng_c = num_gt - np.bincount(m.gt_cls[gone], minlength=n_cls)
+        return tide_map(m.det_cls[s], dets.score[s], tp[s], ng_c, (m.det_rank[s],))[0]
+    code = FP_TYPES.index(name)
+    hit = np.flatnonzero(det_type == code)
+    if name in ("duplicate", "other", "background"):
+        keep = s_all.copy()
+        keep[hit] = False
+        s = np.flatnonzero(keep)
+        return tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))[0]
+    if len(hit) == 0:
+        s = np.flatnonzero(s_all)
+        return tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))[0]
+    # geometry / label fixes: rematch only the frames that hold a fixed detection
+    frames = np.unique(m.det_image[hit])
+    d_in = np.isin(m.det_image, frames) & s_all
+    g_in = np.isin(m.gt_image, frames)
+    rows = np.flatnonzero(d_in)
+    boxes = dets.boxes_xyxy[rows].copy()
+    labels = dets.label[rows].copy()
+    score = dets.score[rows].copy()
+    rank = m.det_rank[rows].astype(np.float64)
+    pos = np.searchsorted(rows, hit)
+    if name == "wrong_label":
+        labels[pos] = gt.label[det_target[hit]]
+    elif name in ("part", "context", "loose"):
+        boxes[pos] = gt.boxes_xyxy[det_target[hit]]
+    elif name == "merged":
+        keep = np.ones(len(rows), bool)
+        keep[pos] = False
+        add_rows = np.concatenate([np.full(len(cover_rows[r]), r) for r in hit.tolist()])
+        add_gt = np.concatenate([cover_rows[r] for r in hit.tolist()])
+        boxes = np.concatenate([boxes[keep], gt.boxes_xyxy[add_gt]])
+        labels = np.concatenate([labels[keep], dets.label[add_rows]])
+        score = np.concatenate([score[keep], dets.score[add_rows]])
+        rank = np.concatenate([rank[keep], m.det_rank[add_rows] + np.linspace(0, 0.5, len(add_rows) + 2)[1:-1]])
+        rows = np.concatenate([rows[keep], add_rows])
+    sub_gt = gt.select(g_in)
+    sub_dets = FrameBoxes(dets.video[rows], dets.frame_idx[rows], labels, boxes, score, videos=gt.videos)
+    sub = match_frames(sub_gt, sub_dets, t, max_dets, num_frames, m.classes, unknown_videos)
+    out = s_all & ~d_in
+    o = np.flatnonzero(out)
+    cls = np.r_[m.det_cls[o], sub.det_cls[sub.scored]]
+    sc = np.r_[dets.score[o], score[sub.scored]]
+    is_tp = np.r_[tp[o], sub.det_match[sub.scored] >= 0]
+    rk = np.r_[m.det_rank[o].astype(np.float64), rank[sub.scored]]
+    return tide_map(cls, sc, is_tp, num_gt, (rk,))[0]
+
+
+__all__ = ["FP_TYPES", "GT_TYPES", "ALL_TYPES", "FIXES", "WeakThresholds", "WeakResult", "classify_weak",
+           "weak_spatial"]
