@@ -9,6 +9,7 @@ VERBS = (
     "eval-temporal",
     "eval-spatial",
     "eval-video",
+    "diagnose-spatial",
     "localize",
     "synth",
     "extract-features",

@@ -63,6 +63,7 @@ class EvaluationPlugin(Protocol):
 
 #: modules that define ``PLUGIN`` (one EvaluationPlugin each), in the order their output is shown
 PLUGIN_MODULES: tuple[str, ...] = (
+    "locbench.evaluation.diagnosis_spatial",
 )
 
 
