@@ -54,11 +54,11 @@ _JS = r"""
   var info = document.getElementById('video-info');
   var ctx = canvas.getContext('2d');
   var drawn = 0;
-  function rect(b, colour, dashed, text){
+  function rect(b, colour, dashed, text, inside){
     ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.setLineDash(dashed ? [5, 3] : []);
     ctx.strokeRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
     ctx.setLineDash([]); ctx.fillStyle = colour; ctx.font = '11px sans-serif';
-    ctx.fillText(text, b[0] + 2, Math.max(11, b[1] - 2));
+    ctx.fillText(text, b[0] + 2, inside ? b[1] + 12 : Math.max(11, b[1] - 2));
   }
   function drawFrames(v){
     var k = Math.min(parseInt(slider.value || '0', 10), v.frames.length - 1);
@@ -66,9 +66,9 @@ _JS = r"""
     ctx.fillStyle = '#c8c8c8'; ctx.fillRect(0, 0, v.width, v.height);
     if (!v.frames.length){ info.textContent = 'no boxes in this video'; drawn++; return; }
     var f = v.frames[k];
-    f.gt.forEach(function(g){ rect(g, '#1f5fd6', false, g[4] + (g[5] && g[5] !== 'TP' ? ' [' + g[5] + ']' : '')); });
+    f.gt.forEach(function(g){ rect(g, '#1f5fd6', false, g[4] + (g[5] && g[5] !== 'TP' ? ' [' + g[5] + ']' : ''), true); });
     f.pred.forEach(function(p){
-      rect(p, '#e0301e', p[6] !== 'TP', p[4] + ' ' + p[5].toFixed(2) + (p[6] ? ' ' + p[6] : ''));
+      rect(p, '#e0301e', p[6] !== 'TP', p[4] + ' ' + p[5].toFixed(2) + (p[6] ? ' ' + p[6] : ''), false);
     });
     info.textContent = 'frame ' + f.frame + ' (' + (k + 1) + '/' + v.frames.length + '): ' + f.gt.length +
       ' ground-truth box(es), ' + f.pred.length + ' scored box(es); blue: ground truth, red: scored ' +
