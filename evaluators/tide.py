@@ -60,14 +60,6 @@ def _first_argmax(values: np.ndarray, seg_starts: np.ndarray, seg_len: np.ndarra
     return seg_max, pick
 
 
-def _video_codes(names: np.ndarray, order: list[str]) -> np.ndarray:
-    """Index of each name of ``names`` in ``order`` (all present), through the distinct names only."""
-    uniq, inverse = np.unique(np.asarray(names).astype(str), return_inverse=True)
-    lookup = {v: i for i, v in enumerate(order)}
-    return np.array([lookup[v] for v in uniq.tolist()], np.int64)[inverse.reshape(-1)] if len(uniq) else \
-        np.zeros(0, np.int64)
-
-
 def tide_ap(is_tp: np.ndarray, num_gt: int) -> float:
     """TIDE's AP (``APDataObject.get_ap``) of detections already in rank order, in AP points (0-100).
 
@@ -151,6 +143,113 @@ def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: 
 
 # ---------------------------------------------------------------------------------------------- matching
 
+def _codes(values: np.ndarray, lookup: dict) -> np.ndarray:
+    """``lookup[v]`` for each string of ``values``; runs of equal neighbours are looked up once."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    values = np.asarray(values)
+    heads = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    head_codes = np.array([lookup.get(v, -1) for v in values[heads].tolist()], np.int64)
+    return np.repeat(head_codes, np.diff(np.r_[heads, n]))
+
+
+def _distinct(values: np.ndarray) -> list:
+    """Distinct strings of ``values`` in first-seen order (cheap when equal values come in runs)."""
+    if len(values) == 0:
+        return []
+    values = np.asarray(values)
+    heads = values[np.flatnonzero(np.r_[True, values[1:] != values[:-1]])].tolist()
+    return list(dict.fromkeys(heads))
+
+
+@dataclass(frozen=True, eq=False)
+class Encoded:
+    """Ground truth and detections as integer arrays (image = video index * frames + frame), rows as given."""
+
+    classes: tuple[str, ...]
+    g_img: np.ndarray
+    g_cls: np.ndarray
+    g_boxes: np.ndarray
+    d_img: np.ndarray
+    d_cls: np.ndarray
+    d_score: np.ndarray
+    d_boxes: np.ndarray
+    scored: np.ndarray        # (Nd,) bool: in a known image and within max_dets
+    warnings: tuple[str, ...] = ()
+
+
+def encode(gt: FrameBoxes, dets: FrameBoxes, classes=None, num_frames: dict | None = None,
+           unknown_videos: str = "error", max_dets: int | None = 100) -> Encoded:
+    """Check and integer-encode the input of :func:`match_frames` (see there for the parameters)."""
+    if dets.score is None:
+        raise InputError(dets.source or None, None, "detections have no score column")
+    if not np.all(np.isfinite(dets.score)):
+        raise InputError(dets.source or None, f"row {int(np.flatnonzero(~np.isfinite(dets.score))[0])}",
+                         "score is NaN or infinite")
+    g_labels, d_labels = _distinct(gt.label), _distinct(dets.label)
+    if classes is None:
+        classes = tuple(sorted(set(g_labels) | set(d_labels)))
+    classes = tuple(classes)
+    for labels, boxes, what in ((g_labels, gt, "ground truth"), (d_labels, dets, "detections")):
+        unknown = sorted(set(labels) - set(classes))
+        if unknown:
+            raise InputError(boxes.source or None, None, f"{what} use class name(s) {unknown[:5]} outside the "
+                                                        f"{len(classes)} evaluated classes")
+    warnings: list[str] = []
+    gt_videos = list(gt.videos) or _distinct(gt.video)
+    d_videos = _distinct(dets.video)
+    lookup = {v: i for i, v in enumerate(gt_videos)}
+    nd = len(dets)
+    scored = np.ones(nd, bool)
+    d_vid = _codes(dets.video, lookup)
+    if np.any(d_vid < 0):
+        unknown = d_vid < 0
+        keep, notes = apply_unknown_video_policy(dets.video[unknown], gt_videos, unknown_videos, dets.source or None)
+        warnings += notes
+        if keep is not None:
+            scored[unknown] = keep
+        extra = {v: len(gt_videos) + i for i, v in enumerate(_distinct(dets.video[unknown]))}
+        d_vid[unknown] = _codes(dets.video[unknown], extra)
+        lookup.update(extra)
+    g_vid = _codes(gt.video, lookup)
+    if num_frames is not None and nd:
+        names = list(lookup)
+        limit = np.array([int(num_frames.get(v, np.iinfo(np.int64).max)) for v in names], np.int64)
+        outside = scored & ((dets.frame_idx < 0) | (dets.frame_idx >= limit[d_vid]))
+        if outside.any():
+            warnings.append(f"{int(outside.sum())} detection(s) on frames outside their video's frame range "
+                            "not scored (TIDE sees only the images of the ground truth)")
+            scored &= ~outside
+    n_frames = int(max(gt.frame_idx.max(initial=-1), dets.frame_idx.max(initial=-1))) + 1
+    cls_lookup = {c: i for i, c in enumerate(classes)}
+    enc = Encoded(classes, g_vid * n_frames + gt.frame_idx, _codes(gt.label, cls_lookup), gt.boxes_xyxy,
+                  d_vid * n_frames + dets.frame_idx, _codes(dets.label, cls_lookup),
+                  np.asarray(dets.score, np.float64), dets.boxes_xyxy, scored, tuple(warnings))
+    if max_dets is not None:
+        enc = cap_per_image(enc, max_dets)
+    return enc
+
+
+def cap_per_image(enc: Encoded, max_dets: int) -> Encoded:
+    """Keep the ``max_dets`` best-scoring detections of each image, all classes together (TIDE)."""
+    rows = np.flatnonzero(enc.scored)
+    rows = rows[np.lexsort((rows, -enc.d_score[rows], enc.d_img[rows]))]
+    if not len(rows):
+        return enc
+    img = enc.d_img[rows]
+    starts = np.flatnonzero(np.r_[True, img[1:] != img[:-1]])
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    if not np.any(rank >= max_dets):
+        return enc
+    scored = enc.scored.copy()
+    scored[rows[rank >= max_dets]] = False
+    note = (f"{int(np.sum(rank >= max_dets))} detection(s) beyond the {max_dets} best of their frame not scored "
+            "(TIDE's max_dets)")
+    return Encoded(enc.classes, enc.g_img, enc.g_cls, enc.g_boxes, enc.d_img, enc.d_cls, enc.d_score, enc.d_boxes,
+                   scored, enc.warnings + (note,))
+
+
 @dataclass(frozen=True, eq=False)
 class FrameMatch:
     """Detections matched to ground truth per image; every array is in the caller's row order.
@@ -175,19 +274,71 @@ class FrameMatch:
     det_pair_start: np.ndarray  # (Nd,) first pair of each detection
     det_pair_len: np.ndarray    # (Nd,) number of pairs (boxes in its image; 0 if not scored)
     warnings: tuple[str, ...] = ()
+    encoded: Encoded | None = None
 
 
-def _classes_of(gt: FrameBoxes, dets: FrameBoxes, classes) -> tuple[str, ...]:
-    """``classes`` if given (every label must be among them), else the sorted union of labels."""
-    if classes is None:
-        return tuple(sorted(set(np.unique(gt.label).tolist()) | set(np.unique(dets.label).tolist())))
-    classes = tuple(classes)
-    for boxes, what in ((gt, "ground truth"), (dets, "detections")):
-        unknown = sorted(set(np.unique(boxes.label).tolist()) - set(classes))
-        if unknown:
-            raise InputError(boxes.source or None, None, f"{what} use class name(s) {unknown[:5]} outside the "
-                                                        f"{len(classes)} evaluated classes")
-    return classes
+def match_encoded(enc: Encoded, pos_threshold: float, pairs: FrameMatch | None = None,
+                  iou_convention: str = "coco") -> FrameMatch:
+    """TIDE's greedy on encoded input; ``pairs`` (a FrameMatch of the same input at another
+    threshold) reuses its (detection, box) pairs and IoU."""
+    if not 0 < float(pos_threshold) <= 1:
+        raise ValueError(f"pos_threshold must be in (0, 1], got {pos_threshold}")
+    nd, ng = len(enc.d_img), len(enc.g_img)
+    if pairs is None:
+        rows = np.flatnonzero(enc.scored)
+        rows = rows[np.lexsort((rows, -enc.d_score[rows], enc.d_img[rows]))]  # push order
+        det_rank = np.full(nd, -1, np.int64)
+        det_rank[rows] = np.arange(len(rows))
+        g_order = np.argsort(enc.g_img, kind="stable")  # annotation order inside an image
+        u_img, g_start = np.unique(enc.g_img[g_order], return_index=True)
+        g_count = np.diff(np.r_[g_start, ng])
+        pos = np.searchsorted(u_img, enc.d_img[rows])
+        has = pos < len(u_img)
+        has[has] = u_img[pos[has]] == enc.d_img[rows][has]
+        cnt = np.zeros(len(rows), np.int64)
+        cnt[has] = g_count[pos[has]]
+        start_g = np.zeros(len(rows), np.int64)
+        start_g[has] = g_start[pos[has]]
+        pair_det = np.repeat(rows, cnt)
+        pair_gt = g_order[_ranges(start_g, cnt)]
+        pair_iou = iou_pairs(enc.d_boxes[pair_det], enc.g_boxes[pair_gt], iou_convention) if len(pair_det) \
+            else np.zeros(0)
+        det_pair_start = np.zeros(nd, np.int64)
+        det_pair_len = np.zeros(nd, np.int64)
+        det_pair_start[rows] = np.r_[0, np.cumsum(cnt)[:-1]] if len(rows) else np.zeros(0, np.int64)
+        det_pair_len[rows] = cnt
+    else:
+        det_rank, pair_det, pair_gt, pair_iou = pairs.det_rank, pairs.pair_det, pairs.pair_gt, pairs.pair_iou
+        det_pair_start, det_pair_len = pairs.det_pair_start, pairs.det_pair_len
+
+    # greedy, in rounds over the detections that can match (IoU >= t with a same-class box)
+    same = enc.d_cls[pair_det] == enc.g_cls[pair_gt]
+    cand_val = np.where(same, pair_iou, 0.0)
+    det_match = np.full(nd, -1, np.int64)
+    gt_match = np.full(ng, -1, np.int64)
+    live = np.flatnonzero(det_pair_len > 0)
+    if len(live):
+        live = live[np.argsort(det_rank[live], kind="stable")]  # push order
+        can = np.logical_or.reduceat(cand_val >= pos_threshold, det_pair_start[live])
+        el = live[can]
+        grp = enc.d_img[el] * len(enc.classes) + enc.d_cls[el]
+        o = np.argsort(grp, kind="stable")
+        el, grp = el[o], grp[o]
+        heads = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if len(el) else np.zeros(0, np.int64)
+        rnd = np.arange(len(el)) - np.repeat(heads, np.diff(np.r_[heads, len(el)]))
+        used = np.zeros(ng, bool)
+        for r in range(int(rnd.max(initial=-1)) + 1):
+            e = el[rnd == r]
+            flat = _ranges(det_pair_start[e], det_pair_len[e])
+            vals = np.where(used[pair_gt[flat]], 0.0, cand_val[flat])
+            best, pick = _first_argmax(vals, np.r_[0, np.cumsum(det_pair_len[e])[:-1]], det_pair_len[e])
+            ok = best >= pos_threshold
+            g = pair_gt[flat[pick[ok]]]
+            used[g] = True
+            det_match[e[ok]] = g
+            gt_match[g] = e[ok]
+    return FrameMatch(enc.classes, enc.g_cls, enc.g_img, enc.d_cls, enc.d_img, enc.scored, det_rank, det_match,
+                      gt_match, pair_det, pair_gt, pair_iou, det_pair_start, det_pair_len, enc.warnings, enc)
 
 
 def match_frames(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, max_dets: int | None = 100,
@@ -226,109 +377,10 @@ def match_frames(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, m
     >>> match_frames(g, d).det_match.tolist()
     [-1, 0]
     """
-    if dets.score is None:
-        raise InputError(dets.source or None, None, "detections have no score column")
-    if not np.all(np.isfinite(dets.score)):
-        raise InputError(dets.source or None, f"row {int(np.flatnonzero(~np.isfinite(dets.score))[0])}",
-                         "score is NaN or infinite")
-    if not 0 < float(pos_threshold) <= 1:
-        raise ValueError(f"pos_threshold must be in (0, 1], got {pos_threshold}")
-    classes = _classes_of(gt, dets, classes)
-    warnings: list[str] = []
-    gt_videos = list(gt.videos) or sorted(np.unique(gt.video).tolist())
-    keep, notes = apply_unknown_video_policy(dets.video, gt_videos, unknown_videos, dets.source or None)
-    warnings += notes
-    nd, ng = len(dets), len(gt)
-    scored = np.ones(nd, bool) if keep is None else keep.copy()
-    extra = sorted(set(np.unique(dets.video[scored]).tolist()) - set(gt_videos)) if nd else []
-    order_names = gt_videos + extra
-    d_vid = _video_codes(dets.video, order_names + sorted(set(np.unique(dets.video).tolist()) - set(order_names)))
-    g_vid = _video_codes(gt.video, order_names)
-    if num_frames is not None and nd:
-        limit = np.array([int(num_frames.get(v, np.iinfo(np.int32).max)) for v in
-                          order_names + sorted(set(np.unique(dets.video).tolist()) - set(order_names))], np.int64)
-        outside = scored & ((dets.frame_idx < 0) | (dets.frame_idx >= limit[d_vid]))
-        if outside.any():
-            warnings.append(f"{int(outside.sum())} detection(s) on frames outside their video's frame range "
-                            "not scored (TIDE sees only the images of the ground truth)")
-            scored &= ~outside
-    n_frames = int(max(gt.frame_idx.max(initial=-1), dets.frame_idx.max(initial=-1))) + 1
-    g_img = g_vid * n_frames + gt.frame_idx
-    d_img = d_vid * n_frames + dets.frame_idx
-    g_cls = np.searchsorted(np.asarray(classes), gt.label) if ng else np.zeros(0, np.int64)
-    d_cls = np.searchsorted(np.asarray(classes), dets.label) if nd else np.zeros(0, np.int64)
-    if list(classes) != sorted(classes):  # searchsorted needs sorted names; map through a dict otherwise
-        lookup = {c: i for i, c in enumerate(classes)}
-        g_cls = np.array([lookup[c] for c in gt.label.tolist()], np.int64)
-        d_cls = np.array([lookup[c] for c in dets.label.tolist()], np.int64)
-
-    # push order: image, score desc, input row; then TIDE's per-image cap
-    rows = np.flatnonzero(scored)
-    rows = rows[np.lexsort((rows, -dets.score[rows], d_img[rows]))]
-    if len(rows):
-        img = d_img[rows]
-        starts = np.flatnonzero(np.r_[True, img[1:] != img[:-1]])
-        rank_in_img = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
-        if max_dets is not None and np.any(rank_in_img >= max_dets):
-            over = rows[rank_in_img >= max_dets]
-            warnings.append(f"{len(over)} detection(s) beyond the {max_dets} best of their frame not scored "
-                            "(TIDE's max_dets)")
-            scored[over] = False
-            rows = rows[rank_in_img < max_dets]
-    det_rank = np.full(nd, -1, np.int64)
-    det_rank[rows] = np.arange(len(rows))
-
-    # ground truth by image (stable: annotation order inside an image)
-    g_order = np.argsort(g_img, kind="stable")
-    u_img, g_start = np.unique(g_img[g_order], return_index=True)
-    g_count = np.diff(np.r_[g_start, ng])
-    pos = np.searchsorted(u_img, d_img[rows])
-    has = pos < len(u_img)
-    has[has] = u_img[pos[has]] == d_img[rows][has]
-    cnt = np.zeros(len(rows), np.int64)
-    cnt[has] = g_count[pos[has]]
-    pair_det = np.repeat(rows, cnt)
-    pair_gt = g_order[_ranges(np.where(has, g_start[np.minimum(pos, len(g_start) - 1)] if len(g_start) else 0, 0),
-                              cnt)]
-    pair_iou = iou_pairs(dets.boxes_xyxy[pair_det], gt.boxes_xyxy[pair_gt], iou_convention) if len(pair_det) \
-        else np.zeros(0)
-    start_in_rows = np.r_[0, np.cumsum(cnt)[:-1]] if len(rows) else np.zeros(0, np.int64)
-    det_pair_start = np.zeros(nd, np.int64)
-    det_pair_len = np.zeros(nd, np.int64)
-    det_pair_start[rows] = start_in_rows
-    det_pair_len[rows] = cnt
-
-    # greedy, in rounds over the detections that can match (IoU >= t with a same-class box)
-    same = d_cls[pair_det] == g_cls[pair_gt]
-    cand_val = np.where(same, pair_iou, 0.0)
-    det_match = np.full(nd, -1, np.int64)
-    gt_match = np.full(ng, -1, np.int64)
-    if len(pair_det):
-        live = cnt > 0
-        can = np.zeros(len(rows), bool)
-        can[live] = np.logical_or.reduceat(cand_val >= pos_threshold, start_in_rows[live])
-        el = np.flatnonzero(can)  # positions in `rows`, push order
-        grp = d_img[rows[el]] * len(classes) + d_cls[rows[el]]
-        o = np.argsort(grp, kind="stable")
-        el, grp = el[o], grp[o]
-        heads = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if len(el) else np.zeros(0, np.int64)
-        rnd = np.arange(len(el)) - np.repeat(heads, np.diff(np.r_[heads, len(el)]))
-        used = np.zeros(ng, bool)
-        for r in range(int(rnd.max(initial=-1)) + 1):
-            e = el[rnd == r]
-            flat = _ranges(start_in_rows[e], cnt[e])
-            vals = np.where(used[pair_gt[flat]], 0.0, cand_val[flat])
-            best, pick = _first_argmax(vals, np.r_[0, np.cumsum(cnt[e])[:-1]], cnt[e])
-            ok = best >= pos_threshold
-            g = pair_gt[flat[pick[ok]]]
-            used[g] = True
-            det_match[rows[e[ok]]] = g
-            gt_match[g] = rows[e[ok]]
-    return FrameMatch(classes, g_cls, g_img, d_cls, d_img, scored, det_rank, det_match, gt_match,
-                      pair_det, pair_gt, pair_iou, det_pair_start, det_pair_len, tuple(warnings))
+    enc = encode(gt, dets, classes, num_frames, unknown_videos, max_dets)
+    return match_encoded(enc, pos_threshold, iou_convention=iou_convention)
 
 
-# ---------------------------------------------------------------------------------------------- TIDE
 
 @dataclass(frozen=True, eq=False)
 class TideResult:
@@ -416,7 +468,7 @@ def classify_detections(m: FrameMatch, pos_threshold: float, background_threshol
 
 def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, background_threshold: float = 0.1,
          max_dets: int | None = 100, num_frames: dict | None = None, classes=None,
-         unknown_videos: str = "error") -> TideResult:
+         unknown_videos: str = "error", match: FrameMatch | None = None) -> TideResult:
     """TIDE's base mAP, main-error and special-error dAP on frame boxes (frames as images).
 
     Parameters
@@ -429,6 +481,9 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
         IoU at or below which a detection is background (TIDE's default 0.1).
     max_dets, num_frames, classes, unknown_videos
         As in :func:`match_frames`.
+    match : FrameMatch, optional
+        The matching of this input at ``pos_threshold`` when already computed (then the input
+        arguments above are not read again).
 
     Returns
     -------
@@ -446,12 +501,13 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
     >>> round(r.mAP, 4), r.error_counts["Loc"], round(r.main_dAP["Loc"], 4)
     (50.495, 1, 49.505)
     """
-    m = match_frames(gt, dets, pos_threshold, max_dets, num_frames, classes, unknown_videos)
+    m = match if match is not None else match_frames(gt, dets, pos_threshold, max_dets, num_frames, classes,
+                                                     unknown_videos)
     det_type, det_target, fixable, gt_type = classify_detections(m, pos_threshold, background_threshold)
     n_cls = len(m.classes)
     num_gt = np.bincount(m.gt_cls, minlength=n_cls).astype(np.int64)
     s = np.flatnonzero(m.scored)
-    cls, score, tp, rank = m.det_cls[s], dets.score[s], det_type[s] == 0, m.det_rank[s]
+    cls, score, tp, rank = m.det_cls[s], m.encoded.d_score[s], det_type[s] == 0, m.det_rank[s]
     base_map, base_ap = tide_map(cls, score, tp, num_gt, (rank,))
     err_first = (tp.astype(np.int8), rank)  # in a fixed run, errors are pushed before true positives
 
@@ -484,5 +540,5 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
                       special, counts, det_type, det_target, fixable, gt_type, m, m.warnings)
 
 
-__all__ = ["MAIN_ERRORS", "SPECIAL_ERRORS", "DET_TYPES", "GT_TYPES", "FrameMatch", "TideResult", "tide",
-           "tide_ap", "tide_map", "match_frames", "classify_detections"]
+__all__ = ["MAIN_ERRORS", "SPECIAL_ERRORS", "DET_TYPES", "GT_TYPES", "Encoded", "FrameMatch", "TideResult", "tide",
+           "tide_ap", "tide_map", "encode", "match_encoded", "match_frames", "classify_detections"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from annotations.types import FrameBoxes
-from evaluators.tide import _first_argmax, _ranges, match_frames, tide_map
+from evaluators.tide import Encoded, _codes, _first_argmax, _ranges, match_encoded, match_frames, tide_map
 
 #: false-positive types, in test order (first that applies)
 FP_TYPES = ("duplicate", "wrong_label", "merged", "part", "context", "other", "loose", "background")
@@ -113,9 +113,10 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
     t = float(iou_threshold)
     nd, ng = len(dets), len(gt)
     pd, pg, iou = match.pair_det, match.pair_gt, match.pair_iou
-    inter = _inter(dets.boxes_xyxy[pd], gt.boxes_xyxy[pg]) if len(pd) else np.zeros(0)
-    iod = _ratio(inter, _area(dets.boxes_xyxy[pd])) if len(pd) else np.zeros(0)
-    iog = _ratio(inter, _area(gt.boxes_xyxy[pg])) if len(pd) else np.zeros(0)
+    d_boxes, g_boxes = match.encoded.d_boxes, match.encoded.g_boxes
+    inter = _inter(d_boxes[pd], g_boxes[pg]) if len(pd) else np.zeros(0)
+    iod = _ratio(inter, _area(d_boxes[pd])) if len(pd) else np.zeros(0)
+    iog = _ratio(inter, _area(g_boxes[pg])) if len(pd) else np.zeros(0)
     same = match.det_cls[pd] == match.gt_cls[pg]
     used = match.gt_match[pg] >= 0
     covers = iog >= th.cover
@@ -164,10 +165,11 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
     gt_type = np.full(ng, -1, np.int8)
     missed = match.gt_match < 0
     if seen_frames is not None:
-        seen = np.zeros(ng, bool)
-        for v, frames in seen_frames.items():
-            sel = gt.video == v
-            seen[sel] = np.isin(gt.frame_idx[sel], np.asarray(frames, np.int64))
+        lookup = {v: i for i, v in enumerate(seen_frames)}
+        big = np.int64(1) << 32
+        key = _codes(gt.video, lookup) * big + gt.frame_idx
+        wanted = [i * big + np.asarray(f, np.int64) for i, f in enumerate(seen_frames.values())]
+        seen = (key >= 0) & np.isin(key, np.concatenate(wanted) if wanted else np.zeros(0, np.int64))
         gt_type[missed & ~seen] = GT_TYPES.index("unseen")
         missed &= seen
     order = np.lexsort((np.arange(len(pg)), pg))
@@ -200,7 +202,7 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
 def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
                  thresholds: WeakThresholds = WeakThresholds(), seen_frames: dict | None = None,
                  max_dets: int | None = 100, num_frames: dict | None = None, classes=None,
-                 unknown_videos: str = "error") -> WeakResult:
+                 unknown_videos: str = "error", match=None) -> WeakResult:
     """Count the weak-supervision error types and the mAP each costs, from one baseline.
 
     Parameters
@@ -215,6 +217,8 @@ def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
         ``{video: frame indices the model saw}``; missed boxes elsewhere are ``unseen``.
     max_dets, num_frames, classes, unknown_videos
         As in :func:`evaluators.tide.match_frames`.
+    match : FrameMatch, optional
+        The matching of this input at ``iou_threshold`` when already computed.
 
     Returns
     -------
@@ -232,17 +236,14 @@ def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
     (1, 50.495, 49.505)
     """
     t = float(iou_threshold)
-    m = match_frames(gt, dets, t, max_dets, num_frames, classes, unknown_videos)
+    m = match if match is not None else match_frames(gt, dets, t, max_dets, num_frames, classes, unknown_videos)
     det_type, det_target, cover_rows, gt_type = classify_weak(gt, dets, m, t, thresholds, seen_frames)
     n_cls = len(m.classes)
     num_gt = np.bincount(m.gt_cls, minlength=n_cls).astype(np.int64)
     tp = m.det_match >= 0
     s = np.flatnonzero(m.scored)
-    base, _ = tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))
-    fixed = {}
-    for name in ALL_TYPES:
-        fixed[name] = _fixed_map(name, gt, dets, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t,
-                                 max_dets, num_frames, classes, unknown_videos)
+    base, _ = tide_map(m.det_cls[s], m.encoded.d_score[s], tp[s], num_gt, (m.det_rank[s],))
+    fixed = {name: _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t) for name in ALL_TYPES}
     counts = {}
     for name in ALL_TYPES:
         n = 0
@@ -257,60 +258,53 @@ def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
                       m.warnings, {"missed_by_type": counts_missed})
 
 
-def _fixed_map(name, gt, dets, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t, max_dets,
-               num_frames, classes, unknown_videos) -> float:
+def _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t) -> float:
     """mAP after the oracle fix of type ``name`` (the baseline unchanged outside the frames it touches)."""
+    enc = m.encoded
     s_all = m.scored
     n_cls = len(m.classes)
-    if name in ("no_box", "unseen"):
-        gone = gt_type == GT_TYPES.index(name)
-        s = np.flatnonzero(s_all)
-        ng_c = num_gt - np.bincount(m.gt_cls[gone], minlength=n_cls)
-        return tide_map(m.det_cls[s], dets.score[s], tp[s], ng_c, (m.det_rank[s],))[0]
-    code = FP_TYPES.index(name)
+    code = FP_TYPES.index(name) if name in FP_TYPES else -2
     hit = np.flatnonzero(det_type == code)
-    if name in ("duplicate", "other", "background"):
+    if name in ("no_box", "unseen") or name in ("duplicate", "other", "background") or len(hit) == 0:
         keep = s_all.copy()
-        keep[hit] = False
+        ng_c = num_gt
+        if name in ("no_box", "unseen"):
+            ng_c = num_gt - np.bincount(m.gt_cls[gt_type == GT_TYPES.index(name)], minlength=n_cls)
+        else:
+            keep[hit] = False  # removed (duplicate, other, background); nothing when there is no case
         s = np.flatnonzero(keep)
-        return tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))[0]
-    if len(hit) == 0:
-        s = np.flatnonzero(s_all)
-        return tide_map(m.det_cls[s], dets.score[s], tp[s], num_gt, (m.det_rank[s],))[0]
+        return tide_map(m.det_cls[s], enc.d_score[s], tp[s], ng_c, (m.det_rank[s],))[0]
     # geometry / label fixes: rematch only the frames that hold a fixed detection
     frames = np.unique(m.det_image[hit])
     d_in = np.isin(m.det_image, frames) & s_all
     g_in = np.isin(m.gt_image, frames)
     rows = np.flatnonzero(d_in)
-    boxes = dets.boxes_xyxy[rows].copy()
-    labels = dets.label[rows].copy()
-    score = dets.score[rows].copy()
-    rank = m.det_rank[rows].astype(np.float64)
+    boxes, cls, score = enc.d_boxes[rows].copy(), enc.d_cls[rows].copy(), enc.d_score[rows].copy()
+    img, rank = enc.d_img[rows].copy(), m.det_rank[rows].astype(np.float64)
     pos = np.searchsorted(rows, hit)
     if name == "wrong_label":
-        labels[pos] = gt.label[det_target[hit]]
+        cls[pos] = enc.g_cls[det_target[hit]]
     elif name in ("part", "context", "loose"):
-        boxes[pos] = gt.boxes_xyxy[det_target[hit]]
+        boxes[pos] = enc.g_boxes[det_target[hit]]
     elif name == "merged":
         keep = np.ones(len(rows), bool)
         keep[pos] = False
         add_rows = np.concatenate([np.full(len(cover_rows[r]), r) for r in hit.tolist()])
         add_gt = np.concatenate([cover_rows[r] for r in hit.tolist()])
-        boxes = np.concatenate([boxes[keep], gt.boxes_xyxy[add_gt]])
-        labels = np.concatenate([labels[keep], dets.label[add_rows]])
-        score = np.concatenate([score[keep], dets.score[add_rows]])
+        boxes = np.concatenate([boxes[keep], enc.g_boxes[add_gt]])
+        cls = np.concatenate([cls[keep], enc.d_cls[add_rows]])
+        score = np.concatenate([score[keep], enc.d_score[add_rows]])
+        img = np.concatenate([img[keep], enc.d_img[add_rows]])
         rank = np.concatenate([rank[keep], m.det_rank[add_rows] + np.linspace(0, 0.5, len(add_rows) + 2)[1:-1]])
-        rows = np.concatenate([rows[keep], add_rows])
-    sub_gt = gt.select(g_in)
-    sub_dets = FrameBoxes(dets.video[rows], dets.frame_idx[rows], labels, boxes, score, videos=gt.videos)
-    sub = match_frames(sub_gt, sub_dets, t, max_dets, num_frames, m.classes, unknown_videos)
-    out = s_all & ~d_in
-    o = np.flatnonzero(out)
-    cls = np.r_[m.det_cls[o], sub.det_cls[sub.scored]]
-    sc = np.r_[dets.score[o], score[sub.scored]]
-    is_tp = np.r_[tp[o], sub.det_match[sub.scored] >= 0]
-    rk = np.r_[m.det_rank[o].astype(np.float64), rank[sub.scored]]
-    return tide_map(cls, sc, is_tp, num_gt, (rk,))[0]
+    sub = Encoded(m.classes, enc.g_img[g_in], enc.g_cls[g_in], enc.g_boxes[g_in], img, cls, score, boxes,
+                  np.ones(len(img), bool))
+    sm = match_encoded(sub, t)
+    o = np.flatnonzero(s_all & ~d_in)
+    all_cls = np.r_[m.det_cls[o], cls]
+    all_score = np.r_[enc.d_score[o], score]
+    all_tp = np.r_[tp[o], sm.det_match >= 0]
+    all_rank = np.r_[m.det_rank[o].astype(np.float64), rank]
+    return tide_map(all_cls, all_score, all_tp, num_gt, (all_rank,))[0]
 
 
 __all__ = ["FP_TYPES", "GT_TYPES", "ALL_TYPES", "FIXES", "WeakThresholds", "WeakResult", "classify_weak",

@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from annotations.errors import InputError
-from evaluators.tide import DET_TYPES, MAIN_ERRORS, SPECIAL_ERRORS, tide
+from evaluators.tide import DET_TYPES, MAIN_ERRORS, SPECIAL_ERRORS, encode, match_encoded, tide
 from evaluators.weak_spatial import ALL_TYPES, FIXES, FP_TYPES, GT_TYPES, weak_spatial
 from locbench.evaluation.plugins import PluginResult
 from locbench.evaluation.tables import Row, Table
@@ -75,11 +75,13 @@ def read_slices(spec: str, videos) -> tuple[str, dict[str, list[str]]]:
 def diagnose(gt, dets, num_frames=None, classes=None, seen_frames=None, unknown_videos="error"):
     """TIDE and weak types at :data:`POS_THRESHOLDS`: {pos: (TideResult, WeakResult)}."""
     out = {}
+    enc = encode(gt, dets, classes, num_frames, unknown_videos)  # once: both thresholds share the pairs
+    first = None
     for pos in POS_THRESHOLDS:
-        t = tide(gt, dets, pos, BACKGROUND_THRESHOLD, num_frames=num_frames, classes=classes,
-                 unknown_videos=unknown_videos)
-        w = weak_spatial(gt, dets, pos, seen_frames=seen_frames, num_frames=num_frames, classes=classes,
-                         unknown_videos=unknown_videos)
+        m = match_encoded(enc, pos, pairs=first)
+        first = first or m
+        t = tide(gt, dets, pos, BACKGROUND_THRESHOLD, match=m)
+        w = weak_spatial(gt, dets, pos, seen_frames=seen_frames, match=m)
         out[pos] = (t, w)
     return out
 
