@@ -97,7 +97,7 @@ def tide_ap(is_tp: np.ndarray, num_gt: int) -> float:
 
 
 def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: np.ndarray,
-             tie_keys: tuple = ()) -> tuple[float, np.ndarray]:
+             tie_keys: tuple = (), order: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """mAP (points) and per-class AP over the data points given, TIDE's way.
 
     Parameters
@@ -110,6 +110,8 @@ def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: 
         Positives per class.
     tie_keys : tuple of np.ndarray
         Keys that order equal scores, most significant first (TIDE: insertion order).
+    order : np.ndarray, optional
+        The ranking when already known (indices sorted by class, score desc, ties): no sort is done.
 
     Returns
     -------
@@ -127,8 +129,8 @@ def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: 
     """
     n_cls = len(num_gt)
     det_cls = np.asarray(det_cls, np.int64)
-    keys = tuple(reversed(tuple(tie_keys))) + (-np.asarray(score, np.float64), det_cls)
-    order = np.lexsort(keys)
+    if order is None:
+        order = np.lexsort(tuple(reversed(tuple(tie_keys))) + (-np.asarray(score, np.float64), det_cls))
     ranked_cls, ranked_tp = det_cls[order], np.asarray(is_tp, bool)[order]
     bounds = np.searchsorted(ranked_cls, np.arange(n_cls + 1))
     ap = np.full(n_cls, np.nan)
@@ -510,9 +512,14 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
     cls, score, tp, rank = m.det_cls[s], m.encoded.d_score[s], det_type[s] == 0, m.det_rank[s]
     base_map, base_ap = tide_map(cls, score, tp, num_gt, (rank,))
     err_first = (tp.astype(np.int8), rank)  # in a fixed run, errors are pushed before true positives
+    # one ranking for every fix that keeps classes and scores: removing rows keeps the others' order
+    order_fixed = np.lexsort((rank, err_first[0], -score, cls))
 
     def fixed_map(keep, new_cls, new_tp, gt_minus=None):
         ng_c = num_gt if gt_minus is None else num_gt - np.bincount(gt_minus, minlength=n_cls)
+        if new_cls is cls:
+            o = order_fixed[keep[order_fixed]]
+            return tide_map(cls, score, new_tp, ng_c, order=o)[0]
         return tide_map(new_cls[keep], score[keep], new_tp[keep], ng_c, (err_first[0][keep], err_first[1][keep]))[0]
 
     all_kept = np.ones(len(s), bool)
@@ -522,8 +529,9 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
         code = DET_TYPES.index(name)
         is_t = t_s == code
         keep = ~is_t | fixable[s]
-        new_cls = cls.copy()
+        new_cls = cls
         if name == "Cls":
+            new_cls = cls.copy()
             hit = is_t & fixable[s]
             new_cls[hit] = m.gt_cls[det_target[s][hit]]
         main[name] = fixed_map(keep, new_cls, tp | (is_t & fixable[s]))
@@ -531,7 +539,9 @@ def tide(gt: FrameBoxes, dets: FrameBoxes, pos_threshold: float = 0.5, backgroun
         main[name] = fixed_map(t_s != DET_TYPES.index(name), cls, tp)
     main["Miss"] = fixed_map(all_kept, cls, tp, m.gt_cls[gt_type == GT_TYPES.index("Miss")])
     main_dap = {k: max(main[k] - base_map, 0.0) for k in MAIN_ERRORS}
-    fp_fixed = tide_map(cls, tp.astype(np.float64), tp, num_gt, err_first)[0]
+    # FalsePos: true positives score 1, false positives 0 (order inside each group does not change AP)
+    fp_fixed = tide_map(cls, tp.astype(np.float64), tp, num_gt,
+                        order=order_fixed[np.argsort(cls[order_fixed] * 2 + ~tp[order_fixed], kind="stable")])[0]
     fn_fixed = fixed_map(all_kept, cls, tp, m.gt_cls[gt_type != 0])
     special = {"FalsePos": fp_fixed - base_map, "FalseNeg": fn_fixed - base_map}
     counts = {k: int(np.sum(det_type == DET_TYPES.index(k))) for k in MAIN_ERRORS[:-1]}

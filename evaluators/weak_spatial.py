@@ -242,8 +242,11 @@ def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
     num_gt = np.bincount(m.gt_cls, minlength=n_cls).astype(np.int64)
     tp = m.det_match >= 0
     s = np.flatnonzero(m.scored)
-    base, _ = tide_map(m.det_cls[s], m.encoded.d_score[s], tp[s], num_gt, (m.det_rank[s],))
-    fixed = {name: _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t) for name in ALL_TYPES}
+    # every fix keeps classes and scores except wrong_label: the baseline ranking serves them all
+    order = s[np.lexsort((m.det_rank[s], -m.encoded.d_score[s], m.det_cls[s]))]
+    base, _ = tide_map(m.det_cls, m.encoded.d_score, tp, num_gt, order=order)
+    fixed = {name: _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t, order)
+             for name in ALL_TYPES}
     counts = {}
     for name in ALL_TYPES:
         n = 0
@@ -258,53 +261,60 @@ def weak_spatial(gt: FrameBoxes, dets: FrameBoxes, iou_threshold: float = 0.5,
                       m.warnings, {"missed_by_type": counts_missed})
 
 
-def _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t) -> float:
-    """mAP after the oracle fix of type ``name`` (the baseline unchanged outside the frames it touches)."""
+def _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t, order) -> float:
+    """mAP after the oracle fix of type ``name`` (the baseline unchanged outside the frames it touches).
+
+    ``order``: the baseline ranking (scored rows by class, score desc, push order)."""
     enc = m.encoded
-    s_all = m.scored
     n_cls = len(m.classes)
     code = FP_TYPES.index(name) if name in FP_TYPES else -2
     hit = np.flatnonzero(det_type == code)
-    if name in ("no_box", "unseen") or name in ("duplicate", "other", "background") or len(hit) == 0:
-        keep = s_all.copy()
-        ng_c = num_gt
-        if name in ("no_box", "unseen"):
-            ng_c = num_gt - np.bincount(m.gt_cls[gt_type == GT_TYPES.index(name)], minlength=n_cls)
-        else:
-            keep[hit] = False  # removed (duplicate, other, background); nothing when there is no case
-        s = np.flatnonzero(keep)
-        return tide_map(m.det_cls[s], enc.d_score[s], tp[s], ng_c, (m.det_rank[s],))[0]
+    cls, score = m.det_cls, enc.d_score
+    if name in ("no_box", "unseen"):
+        ng_c = num_gt - np.bincount(m.gt_cls[gt_type == GT_TYPES.index(name)], minlength=n_cls)
+        return tide_map(cls, score, tp, ng_c, order=order)[0]
+    if name in ("duplicate", "other", "background") or len(hit) == 0:
+        gone = np.zeros(len(cls), bool)
+        gone[hit] = True  # removed (duplicate, other, background); nothing when there is no case
+        return tide_map(cls, score, tp, num_gt, order=order[~gone[order]])[0]
     # geometry / label fixes: rematch only the frames that hold a fixed detection
     frames = np.unique(m.det_image[hit])
-    d_in = np.isin(m.det_image, frames) & s_all
+    rows = np.flatnonzero(np.isin(m.det_image, frames) & m.scored)
     g_in = np.isin(m.gt_image, frames)
-    rows = np.flatnonzero(d_in)
-    boxes, cls, score = enc.d_boxes[rows].copy(), enc.d_cls[rows].copy(), enc.d_score[rows].copy()
-    img, rank = enc.d_img[rows].copy(), m.det_rank[rows].astype(np.float64)
+    boxes, sub_cls = enc.d_boxes[rows].copy(), cls[rows].copy()
+    img, sub_score = enc.d_img[rows], score[rows]
     pos = np.searchsorted(rows, hit)
+    count = np.ones(len(rows), np.int64)
     if name == "wrong_label":
-        cls[pos] = enc.g_cls[det_target[hit]]
+        sub_cls[pos] = enc.g_cls[det_target[hit]]
     elif name in ("part", "context", "loose"):
         boxes[pos] = enc.g_boxes[det_target[hit]]
-    elif name == "merged":
-        keep = np.ones(len(rows), bool)
-        keep[pos] = False
-        add_rows = np.concatenate([np.full(len(cover_rows[r]), r) for r in hit.tolist()])
-        add_gt = np.concatenate([cover_rows[r] for r in hit.tolist()])
-        boxes = np.concatenate([boxes[keep], enc.g_boxes[add_gt]])
-        cls = np.concatenate([cls[keep], enc.d_cls[add_rows]])
-        score = np.concatenate([score[keep], enc.d_score[add_rows]])
-        img = np.concatenate([img[keep], enc.d_img[add_rows]])
-        rank = np.concatenate([rank[keep], m.det_rank[add_rows] + np.linspace(0, 0.5, len(add_rows) + 2)[1:-1]])
-    sub = Encoded(m.classes, enc.g_img[g_in], enc.g_cls[g_in], enc.g_boxes[g_in], img, cls, score, boxes,
+    elif name == "merged":  # each merged box becomes one copy per box it covers, in its place
+        count[pos] = [len(cover_rows[r]) for r in hit.tolist()]
+        boxes = np.repeat(boxes, count, axis=0)
+        boxes[np.repeat(np.isin(np.arange(len(rows)), pos), count)] = enc.g_boxes[
+            np.concatenate([cover_rows[r] for r in hit.tolist()])]
+        sub_cls, img, sub_score = np.repeat(sub_cls, count), np.repeat(img, count), np.repeat(sub_score, count)
+    # sub-problem rows stay in the baseline's order, so its push order (ties) is the baseline's
+    sub = Encoded(m.classes, enc.g_img[g_in], enc.g_cls[g_in], enc.g_boxes[g_in], img, sub_cls, sub_score, boxes,
                   np.ones(len(img), bool))
-    sm = match_encoded(sub, t)
-    o = np.flatnonzero(s_all & ~d_in)
-    all_cls = np.r_[m.det_cls[o], cls]
-    all_score = np.r_[enc.d_score[o], score]
-    all_tp = np.r_[tp[o], sm.det_match >= 0]
-    all_rank = np.r_[m.det_rank[o].astype(np.float64), rank]
-    return tide_map(all_cls, all_score, all_tp, num_gt, (all_rank,))[0]
+    sub_tp = match_encoded(sub, t).det_match >= 0
+    if name == "wrong_label":
+        new_tp = tp.copy()
+        new_tp[rows] = sub_tp
+        new_cls = cls.copy()
+        new_cls[rows] = sub_cls
+        s = np.flatnonzero(m.scored)
+        return tide_map(new_cls[s], score[s], new_tp[s], num_gt, (m.det_rank[s],))[0]
+    # classes and scores unchanged: the baseline ranking with each row repeated `count` times
+    full_count = np.ones(len(cls), np.int64)
+    full_count[rows] = count
+    first_copy = np.cumsum(full_count) - full_count  # position of each row's first copy in the expanded arrays
+    new_tp = np.repeat(tp, full_count)
+    new_tp[np.repeat(first_copy[rows], count) + _ranges(np.zeros(len(rows), np.int64), count)] = sub_tp
+    ranked = np.repeat(first_copy[order], full_count[order]) + _ranges(np.zeros(len(order), np.int64),
+                                                                       full_count[order])
+    return tide_map(np.repeat(cls, full_count), np.repeat(score, full_count), new_tp, num_gt, order=ranked)[0]
 
 
 __all__ = ["FP_TYPES", "GT_TYPES", "ALL_TYPES", "FIXES", "WeakThresholds", "WeakResult", "classify_weak",
