@@ -33,7 +33,8 @@ ALL_TYPES = ("duplicate", "wrong_label", "merged", "part", "context", "other", "
 FIXES = {
     "duplicate": "the duplicate detection is removed",
     "wrong_label": "the detection takes the label of the other-class box it overlaps (IoU >= t, largest)",
-    "merged": "the detection is split into one detection per box it covers (box = that box, same label and score)",
+    "merged": "every detection that covers two or more boxes (false positive or not) is split into one detection "
+              "per box it covers (box = that box, same label and score)",
     "part": "the box is replaced by the box it lies inside (largest IoD, then first)",
     "context": "the box is replaced by the box it covers (largest IoG, then first)",
     "other": "the detection is removed",
@@ -104,8 +105,8 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
     """The weak-supervision type of every false positive and missed box of a :class:`FrameMatch`.
 
     Returns ``(det_type, det_target, det_cover_rows, gt_type)``: codes into :data:`FP_TYPES` (-1 for
-    true positives and unscored rows), the box each type refers to, for ``merged`` detections the
-    ground-truth rows they cover (dict det row -> array), and codes into :data:`GT_TYPES` (-1 matched).
+    true positives and unscored rows), the box each type refers to, for every scored detection that
+    covers two or more boxes the ground-truth rows it covers (dict det row -> array), and codes into :data:`GT_TYPES` (-1 matched).
     ``seen_frames`` (``{video: frame indices}``, the frames the model saw): a missed box on a frame
     outside it is ``unseen``; None: every frame was seen.
     """
@@ -129,6 +130,7 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
     rows = np.flatnonzero(fp & (match.det_pair_len > 0))
     n_cover_det = np.zeros(nd, np.int64)
     live = np.flatnonzero(match.det_pair_len > 0)
+    live = live[np.argsort(match.det_pair_start[live], kind="stable")]  # segments in pair order tile the pairs
     if len(live):
         n_cover_det[live] = np.add.reduceat(covers.astype(np.int64), match.det_pair_start[live])
     cover_rows = {}
@@ -155,11 +157,13 @@ def classify_weak(gt: FrameBoxes, dets: FrameBoxes, match, iou_threshold: float,
                 target[hit] = pg[flat[idx[hit]]]
             undecided &= ~hit
         det_type[rows], det_target[rows] = kind, target
-        merged = rows[kind == FP_TYPES.index("merged")]
-        for r in merged.tolist():  # one small array per merged detection (few)
-            s = match.det_pair_start[r]
-            sel = np.arange(s, s + match.det_pair_len[r])
-            cover_rows[r] = pg[sel[covers[sel]]]
+
+    # every scored box that covers two or more boxes (a merged false positive, or a true positive
+    # that matched one actor and hides the others): the boxes it covers, for the merged fix
+    for r in np.flatnonzero(match.scored & (n_cover_det >= 2)).tolist():  # one small array each (few)
+        s = match.det_pair_start[r]
+        sel = np.arange(s, s + match.det_pair_len[r])
+        cover_rows[r] = pg[sel[covers[sel]]]
 
     # missed boxes: the frame's scored detections, grouped by box
     gt_type = np.full(ng, -1, np.int8)
@@ -269,6 +273,8 @@ def _fixed_map(name, m, tp, det_type, det_target, cover_rows, gt_type, num_gt, t
     n_cls = len(m.classes)
     code = FP_TYPES.index(name) if name in FP_TYPES else -2
     hit = np.flatnonzero(det_type == code)
+    if name == "merged":  # split every box that covers several, true positive or not
+        hit = np.array(sorted(cover_rows), np.int64)
     cls, score = m.det_cls, enc.d_score
     if name in ("no_box", "unseen"):
         ng_c = num_gt - np.bincount(m.gt_cls[gt_type == GT_TYPES.index(name)], minlength=n_cls)

@@ -184,6 +184,24 @@ def test_weak_merged_duplicate_wrong_label_background_no_box():
     assert r.fixed_mAP["merged"] > r.base_mAP and r.gain["merged"] == pytest.approx(r.fixed_mAP["merged"] - r.base_mAP)
 
 
+def test_types_do_not_depend_on_row_order():
+    # the merging box comes second in the file but first by score (pairs are stored in score order)
+    gt = boxes([(0, "a", 0, 0, 10, 10), (0, "a", 20, 0, 30, 10)])
+    dets = boxes([(0, "a", *SQ), (0, "a", 0, 0, 30, 10)], [0.5, 0.9])
+    assert weak_types(gt, dets)[:2] == (["TP", "merged"], ["TP", "merged"])
+    flipped = boxes([(0, "a", 0, 0, 30, 10), (0, "a", *SQ)], [0.9, 0.5])
+    assert weak_types(gt, flipped)[:2] == (["merged", "TP"], ["TP", "merged"])
+
+
+def test_merged_true_positive_hides_a_second_actor():
+    # one box over two actors: IoU 100/120 with the first (a TP), covers the small second (IoG 1)
+    gt = boxes([(0, "a", 0, 0, 10, 10), (0, "a", 10, 0, 12, 10)])
+    fp_types, gt_types, r = weak_types(gt, boxes([(0, "a", 0, 0, 12, 10)], [0.9]))
+    assert fp_types == ["TP"] and gt_types == ["TP", "merged"]
+    assert r.base_mAP == pytest.approx(HALF)
+    assert r.fixed_mAP["merged"] == pytest.approx(100.0)  # split into both boxes: both found
+
+
 @pytest.mark.parametrize("inside, expected", [(0.9, "part"), (0.95, "loose")])
 def test_boundary_part_loose(inside, expected):
     # IoD exactly 0.9 (inclusive): 90 of the 100 px^2 box lie inside the actor
