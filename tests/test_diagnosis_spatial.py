@@ -191,6 +191,8 @@ def test_types_do_not_depend_on_row_order():
     assert weak_types(gt, dets)[:2] == (["TP", "merged"], ["TP", "merged"])
     flipped = boxes([(0, "a", 0, 0, 30, 10), (0, "a", *SQ)], [0.9, 0.5])
     assert weak_types(gt, flipped)[:2] == (["merged", "TP"], ["TP", "merged"])
+    low_first = boxes([(0, "a", 0, 0, 30, 10), (0, "a", *SQ)], [0.5, 0.9])  # file order != score order
+    assert weak_types(gt, low_first)[:2] == (["merged", "TP"], ["TP", "merged"])
 
 
 def test_merged_true_positive_hides_a_second_actor():
