@@ -96,6 +96,45 @@ def tide_ap(is_tp: np.ndarray, num_gt: int) -> float:
     return float(np.cumsum(y)[-1]) / len(y) * 100  # sequential sum, as Python's sum()
 
 
+def _ap_by_class(ranked_cls: np.ndarray, ranked_tp: np.ndarray, num_gt: np.ndarray) -> np.ndarray:
+    """:func:`tide_ap` of every class at once (rows sorted by class, rank order inside), bit-identical.
+
+    The per-class running max of precision from the end uses integer keys (rank of the precision
+    value + a class offset), and the first rank reaching each recall point is the k-th true positive
+    of the class with k the least integer such that ``k / num_gt >= point`` (the same float test)."""
+    n_cls = len(num_gt)
+    num_gt = np.asarray(num_gt, np.int64)
+    bounds = np.searchsorted(ranked_cls, np.arange(n_cls + 1))
+    start, length = bounds[:-1], np.diff(bounds)
+    ap = np.full(n_cls, np.nan)
+    ap[(num_gt > 0) | (length > 0)] = 0.0
+    if len(ranked_cls) == 0:
+        return ap
+    tp = np.asarray(ranked_tp, bool)
+    ctp, cfp = np.cumsum(tp), np.cumsum(~tp)
+    before_tp, before_fp = np.r_[0, ctp][start], np.r_[0, cfp][start]
+    seg = np.asarray(ranked_cls, np.int64)
+    ntp, nfp = ctp - before_tp[seg], cfp - before_fp[seg]
+    precision = ntp / (ntp + nfp)
+    uniq, inv = np.unique(precision, return_inverse=True)
+    offset = (n_cls - seg) * len(uniq)
+    key = inv.reshape(-1) + offset
+    smooth = uniq[np.maximum.accumulate(key[::-1])[::-1] - offset]
+    live = np.flatnonzero(num_gt > 0)
+    g = num_gt[live][:, None]
+    x = _RECALL_POINTS[None, :]
+    k = np.ceil(x * g).astype(np.int64)
+    k = np.where((k - 1 >= 0) & ((k - 1) / g >= x), k - 1, np.where(k / g >= x, k, k + 1))
+    n_tp = (np.r_[0, ctp][bounds[1:]] - before_tp)[live][:, None]
+    tp_pos = np.flatnonzero(tp)
+    ok = (k <= n_tp) & (length[live][:, None] > 0)
+    idx = np.where(k == 0, start[live][:, None], tp_pos[np.clip(before_tp[live][:, None] + k - 1, 0,
+                                                                 max(len(tp_pos) - 1, 0))] if len(tp_pos) else 0)
+    y = np.where(ok, smooth[np.clip(idx, 0, len(smooth) - 1)], 0.0)
+    ap[live] = np.cumsum(y, axis=1)[:, -1] / len(_RECALL_POINTS) * 100  # sequential sum, as Python's sum()
+    return ap
+
+
 def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: np.ndarray,
              tie_keys: tuple = (), order: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """mAP (points) and per-class AP over the data points given, TIDE's way.
@@ -131,12 +170,7 @@ def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: 
     det_cls = np.asarray(det_cls, np.int64)
     if order is None:
         order = np.lexsort(tuple(reversed(tuple(tie_keys))) + (-np.asarray(score, np.float64), det_cls))
-    ranked_cls, ranked_tp = det_cls[order], np.asarray(is_tp, bool)[order]
-    bounds = np.searchsorted(ranked_cls, np.arange(n_cls + 1))
-    ap = np.full(n_cls, np.nan)
-    for c in range(n_cls):
-        if num_gt[c] > 0 or bounds[c + 1] > bounds[c]:
-            ap[c] = tide_ap(ranked_tp[bounds[c]:bounds[c + 1]], int(num_gt[c]))
+    ap = _ap_by_class(det_cls[order], np.asarray(is_tp, bool)[order], num_gt)
     present = ~np.isnan(ap)
     if not present.any():
         return float("nan"), ap

@@ -72,6 +72,23 @@ def test_tide_ap_by_hand():
     assert tide_ap(np.array([False]), 0) == 0.0  # TIDE: no positives -> 0, not NaN
 
 
+def test_all_class_ap_is_bit_identical_to_per_class_ap():
+    from evaluators.tide import _ap_by_class
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        n_cls, n = int(rng.integers(1, 5)), int(rng.integers(0, 40))
+        cls = np.sort(rng.integers(0, n_cls, n))
+        tp = rng.random(n) < rng.random()
+        num_gt = np.array([int(np.sum(tp[cls == c])) + int(rng.integers(0, 4)) for c in range(n_cls)])
+        num_gt[rng.random(n_cls) < 0.2] = 0
+        got = _ap_by_class(cls, tp, num_gt)
+        for c in range(n_cls):
+            if num_gt[c] > 0 or np.any(cls == c):
+                assert got[c] == tide_ap(tp[cls == c], int(num_gt[c]))
+            else:
+                assert np.isnan(got[c])
+
+
 def test_loc_error_and_its_fix():
     gt = boxes([(0, "a", *SQ), (1, "a", *SQ)])
     dets = boxes([(0, "a", *SQ), (1, "a", 0, 0, 10, 4)], [0.9, 0.8])  # IoU 0.4 in [0.1, 0.5]
