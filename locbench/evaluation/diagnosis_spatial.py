@@ -49,7 +49,14 @@ def add_diagnosis_arguments(parser, with_flag: bool = True) -> None:
 
 
 def read_slices(spec: str, videos) -> tuple[str, dict[str, list[str]]]:
-    """``FILE:COLUMN`` -> (column, {value: [videos]}) over the evaluated ``videos`` (file order of values)."""
+    """``FILE:COLUMN`` -> (column, {value: [videos]}) over the evaluated ``videos`` (file order of values).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "attrs.csv")
+    >>> _ = open(path, "w").write("video,hard\\na,1\\nb,0\\nc,1\\n")
+    >>> read_slices(path + ":hard", ["a", "b", "c"])
+    ('hard', {'1': ['a', 'c'], '0': ['b']})
+    """
     path, sep, column = spec.rpartition(":")
     if not sep or not path or not column:
         raise InputError(None, "slice_by", f"expected FILE:COLUMN, got {spec!r}")
@@ -73,7 +80,17 @@ def read_slices(spec: str, videos) -> tuple[str, dict[str, list[str]]]:
 
 
 def diagnose(gt, dets, num_frames=None, classes=None, seen_frames=None, unknown_videos="error"):
-    """TIDE and weak types at :data:`POS_THRESHOLDS`: {pos: (TideResult, WeakResult)}."""
+    """TIDE and weak types at :data:`POS_THRESHOLDS`: {pos: (TideResult, WeakResult)}.
+
+    >>> import numpy as np
+    >>> from annotations.types import FrameBoxes
+    >>> g = FrameBoxes(np.array(["v"]), np.array([0]), np.array(["a"]), np.array([[0., 0, 10, 10]]), videos=("v",))
+    >>> d = FrameBoxes(np.array(["v"]), np.array([0]), np.array(["a"]), np.array([[2., 2, 6, 6]]), np.array([0.9]),
+    ...                videos=("v",))
+    >>> r = diagnose(g, d)
+    >>> r[0.5][0].error_counts["Bkg"], r[0.5][1].counts["part"], round(r[0.5][1].gain["part"], 1)
+    (0, 1, 100.0)
+    """
     out = {}
     enc = encode(gt, dets, classes, num_frames, unknown_videos)  # once: both thresholds share the pairs
     first = None

@@ -176,7 +176,7 @@ def render_report_html(metrics: dict, tables: dict, figures: list, videos: dict 
     """The page as a string (see :func:`write_report_html`).
 
     >>> page = render_report_html({"task": "spatial"}, {}, [])
-    >>> 'id="report-status"' in page and "http" not in page.split("<body>")[1]
+    >>> "report-status" in page and "http" not in page.split("<body>")[1]
     True
     """
     videos = videos or {}
@@ -271,11 +271,69 @@ def write_report_for(report_dir: str, metrics: dict, tables: dict, plugin_result
     os.makedirs(report_dir, exist_ok=True)
     figs = list(figures or [])
     vids = dict(videos or {})
+    tables = dict(tables)
     for res in (plugin_results or {}).values():
+        for name, table in res.tables.items():
+            tables.setdefault(name, table)
         figs += [f for f in res.figures if f.lower().endswith(".png") and os.path.isfile(f)]
         for k, v in (getattr(res, "videos", None) or {}).items():
             vids.setdefault(k, v)
     return write_report_html(os.path.join(report_dir, "report.html"), metrics, tables, figs, vids)
 
 
-__all__ = ["write_report_html", "render_report_html", "write_report_for", "add_report_argument", "table_html"]
+def frames_payload(gt, dets, max_videos: int = 30, max_frames: int = 60, size=(320, 240)) -> dict:
+    """Browser data (``kind="frames"``) from ground-truth and detected ``FrameBoxes``, no diagnosis types.
+
+    >>> import numpy as np
+    >>> from annotations.types import FrameBoxes
+    >>> g = FrameBoxes(np.array(["v"]), np.array([3]), np.array(["a"]), np.array([[0., 0, 10, 10]]), videos=("v",))
+    >>> frames_payload(g, g.select(np.array([False])))["v"]["frames"][0]["gt"]
+    [[0.0, 0.0, 10.0, 10.0, 'a', '']]
+    """
+    import numpy as np
+    names = list(gt.videos) or sorted(set(gt.video.tolist()))
+    out = {}
+    for v in names[:max_videos]:
+        gi, di = np.flatnonzero(gt.video == v), np.flatnonzero(dets.video == v)
+        frames = np.unique(np.r_[gt.frame_idx[gi], dets.frame_idx[di]]).astype(np.int64)
+        if len(frames) > max_frames:
+            frames = frames[np.linspace(0, len(frames) - 1, max_frames).round().astype(int)]
+        entry = {"kind": "frames", "width": int(size[0]), "height": int(size[1]), "frames": []}
+        for f in frames.tolist():
+            entry["frames"].append({
+                "frame": f,
+                "gt": [[*map(float, gt.boxes_xyxy[j]), str(gt.label[j]), ""] for j in gi[gt.frame_idx[gi] == f]],
+                "pred": [[*map(float, dets.boxes_xyxy[i]), str(dets.label[i]),
+                          float(dets.score[i]) if dets.score is not None else 1.0, ""]
+                         for i in di[dets.frame_idx[di] == f]]})
+        out[v] = entry
+    return out
+
+
+def timeline_payload(gt, dets, max_videos: int = 30, max_segments: int = 40) -> dict:
+    """Browser data (``kind="timeline"``) from ground-truth and detected ``Segments`` (best-scoring first).
+
+    >>> import numpy as np
+    >>> from annotations.types import Segments
+    >>> g = Segments(np.array(["v"]), np.array([1.0]), np.array([3.0]), np.array(["a"]), videos=("v",))
+    >>> timeline_payload(g, g.select(np.array([False])))["v"]["duration_s"]
+    3.0
+    """
+    import numpy as np
+    names = list(gt.videos) or sorted(set(gt.video.tolist()))
+    out = {}
+    for v in names[:max_videos]:
+        gi, di = np.flatnonzero(gt.video == v), np.flatnonzero(dets.video == v)
+        if dets.score is not None:
+            di = di[np.argsort(-dets.score[di], kind="stable")]
+        di = di[:max_segments]
+        ends = np.r_[gt.t_end_s[gi], dets.t_end_s[di], 0.0]
+        out[v] = {"kind": "timeline", "duration_s": float(ends.max()),
+                  "gt": [[float(gt.t_start_s[j]), float(gt.t_end_s[j]), str(gt.label[j]), ""] for j in gi],
+                  "pred": [[float(dets.t_start_s[i]), float(dets.t_end_s[i]), str(dets.label[i]),
+                            float(dets.score[i]) if dets.score is not None else 1.0, ""] for i in di]}
+    return out
+
+
+__all__ = ["write_report_html", "render_report_html", "write_report_for", "add_report_argument", "table_html",
+           "frames_payload", "timeline_payload"]
