@@ -106,7 +106,7 @@ def test_report_renders_in_chromium(tmp_path):
     st = status_of(res.stdout)
     assert st["status"] == "ok", st
     assert int(st["tables"]) == 3 and int(st["images"]) == n and int(st["broken"]) == 0
-    assert int(st["videos"]) == 2 and int(st["drawn"]) >= 1
+    assert int(st["videos"]) == 2 and int(st["drawn"]) >= 3  # each video (frames and timeline) drawn once
     assert console_errors(res.stderr) == []
     shot = tmp_path / "report.png"
     res = browse(tmp_path, path, "--window-size=1200,1600", f"--screenshot={shot}")
@@ -119,6 +119,15 @@ def test_broken_image_is_reported_by_the_page(tmp_path):
     path, n = sample_report(tmp_path, broken_image=True)
     st = status_of(browse(tmp_path, path, "--dump-dom").stdout)
     assert st["status"] == "error" and int(st["broken"]) == 1 and int(st["images"]) == n
+
+
+def test_bad_video_entry_is_reported_by_the_page(tmp_path):
+    # a scored box without its score cannot be drawn: the page says so instead of passing
+    bad = {"v": {"kind": "frames", "width": 320, "height": 240,
+                 "frames": [{"frame": 0, "gt": [], "pred": [[0, 0, 10, 10, "a"]]}]}}
+    path = write_report_html(tmp_path / "bad.html", {}, {}, [], bad)
+    st = status_of(browse(tmp_path, str(path), "--dump-dom").stdout)
+    assert st["status"] == "error" and "drawing" in st["text"], st
 
 
 def test_diagnose_spatial_report_renders(tmp_path):

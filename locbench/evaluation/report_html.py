@@ -46,7 +46,7 @@ _JS = r"""
 (function(){
   var status = document.getElementById('report-status');
   var errors = [];
-  window.addEventListener('error', function(e){ errors.push(String(e.message)); finish(); });
+  window.addEventListener('error', function(e){ errors.push(String(e.message)); report(); });
   var data = JSON.parse(document.getElementById('videos-data').textContent);
   var select = document.getElementById('video-select');
   var slider = document.getElementById('frame-slider');
@@ -101,6 +101,15 @@ _JS = r"""
   select.addEventListener('change', function(){ slider.value = 0; draw(); });
   slider.addEventListener('input', draw);
   function finish(){
+    // draw every video once (each entry must render), then show the first again
+    try {
+      var opts = Array.prototype.slice.call(select.options);
+      opts.forEach(function(o){ select.value = o.value; slider.value = 0; draw(); });
+      if (opts.length) { select.value = opts[0].value; slider.value = 0; draw(); }
+    } catch (e) { errors.push('drawing ' + select.value + ': ' + e); }
+    report();
+  }
+  function report(){
     var imgs = Array.prototype.slice.call(document.images);
     var broken = imgs.filter(function(i){ return !i.complete || i.naturalWidth === 0; }).length;
     var tables = document.querySelectorAll('table.report-table').length;
@@ -115,7 +124,7 @@ _JS = r"""
     status.textContent = (ok ? 'rendered: ' : 'problem: ') + tables + ' tables, ' + imgs.length + ' images (' +
       broken + ' broken), ' + nvid + ' videos' + (errors.length ? '; errors: ' + errors.join(' | ') : '');
   }
-  if (select.options.length) { draw(); }
+  if (select.options.length) { try { draw(); } catch (e) { errors.push('drawing: ' + e); } }
   window.addEventListener('load', finish);
 })();
 """
