@@ -102,3 +102,26 @@ def test_bad_slice_is_one_line(synth, tmp_path, capsys):
                  "--detections", str(dets), "--slice-by", f"{r['paths']['hard_cases']}:nope"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "nope" in err and len(err.strip().splitlines()) == 1
+
+
+def test_plugin_unseen_frames_with_attention_records(synth):
+    # with --frames all, boxes on frames the model did not see are "unseen", not "no_box"
+    from types import SimpleNamespace
+    from annotations.spatial_io import load_box_detections
+    from locbench.evaluation import diagnosis_spatial as dsp
+    from locbench.evaluation.methods import Method
+    from locbench.evaluation.plugins import EvaluationContext
+    r, ds, gt, dets_path, _ = synth
+    dets = load_box_detections(str(dets_path), gt=ds)
+    keep = dets.frame_idx != 1  # the model "saw" every frame but 1, and gave boxes there
+    records = [SimpleNamespace(video=v, frame_idx=np.array([f for f in range(ds.videos[v].num_frames) if f != 1]))
+               for v in gt.videos]
+    args = argparse.Namespace(diagnose=True, slice_by=[], videos=None)
+    ctx = EvaluationContext("spatial", gt, [Method("m", dets.select(keep))], [], ("voc",), (0.5,), lambda d, q: None,
+                            dataset=ds, records=records, settings={"frames": "all"}, args=args)
+    w = dsp.PLUGIN.run(ctx).metrics["pos0.5"]["weak"]
+    n_frame1 = int(np.sum(gt.frame_idx == 1))
+    assert w["missed_by_type"]["unseen"] == n_frame1 and w["missed_by_type"]["no_box"] == 0
+    ctx.settings["frames"] = "sampled"  # ground truth already restricted by the caller: no unseen type
+    w = dsp.PLUGIN.run(ctx).metrics["pos0.5"]["weak"]
+    assert w["missed_by_type"]["unseen"] == 0 and w["missed_by_type"]["no_box"] == n_frame1
