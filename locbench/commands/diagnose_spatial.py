@@ -9,6 +9,7 @@ docs/protocols/diagnosis_spatial.md.
 from __future__ import annotations
 
 import os
+import sys
 
 NAME = "diagnose-spatial"
 HELP = "diagnose frame-box errors: TIDE's types and the weak-supervision types (UCF101-24)"
@@ -80,5 +81,5 @@ def run(args) -> int:
     emit(args, tables, metrics)
     if args.report:
         path = write_report_for(args.report, metrics, tables, {PLUGIN.name: result})
-        print(f"wrote {path}", file=os.sys.stderr)
+        print(f"wrote {path}", file=sys.stderr)
     return 0

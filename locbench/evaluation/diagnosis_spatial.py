@@ -208,7 +208,7 @@ def galleries(gt, dets, result, out_dir: str, videos_root=None, dataset=None, si
     """For each type with cases, a gallery of its worst cases at one threshold (highest-scoring false
     positives; for missed boxes, the largest), drawn from the evaluated boxes."""
     from locbench.evaluation.plots import box_gallery, box_iou_one
-    t, w = result
+    _, w = result
     read = _frame_reader(videos_root, dataset)
     paths = []
     frame_key = {}
@@ -242,7 +242,6 @@ def galleries(gt, dets, result, out_dir: str, videos_root=None, dataset=None, si
                  for r in rows.tolist()]
         paths.append(box_gallery(items, os.path.join(out_dir, f"diagnosis_gallery_{name}.png"),
                                  f"{name} (IoU {w.iou_threshold:g}): {FIXES[name]}"))
-    del t
     return paths
 
 
