@@ -48,6 +48,7 @@ def test_synth_writes_hard_cases_csv(synth):
         assert x["hard_case"] == ("+".join(cases) or "none")
 
 
+@pytest.mark.slow
 def test_diagnose_spatial_verb_with_slices_and_figures(synth, tmp_path, capsys):
     r, ds, gt, dets, distractor = synth
     out, plots = tmp_path / "out", tmp_path / "plots"

@@ -99,6 +99,7 @@ def test_report_escapes_script_end_in_data():
     assert "v<\\/script>" in data
 
 
+@pytest.mark.slow
 def test_report_renders_in_chromium(tmp_path):
     path, n = sample_report(tmp_path)
     res = browse(tmp_path, path, "--dump-dom")
@@ -130,6 +131,7 @@ def test_bad_video_entry_is_reported_by_the_page(tmp_path):
     assert st["status"] == "error" and "drawing" in st["text"], st
 
 
+@pytest.mark.slow
 def test_diagnose_spatial_report_renders(tmp_path):
     # the verb's own report on a small case: diagnosis tables, its figures and the frame browser
     from locbench.cli import main
