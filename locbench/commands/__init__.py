@@ -11,6 +11,7 @@ VERBS = (
     "eval-video",
     "aggregate",
     "diagnose-temporal",
+    "diagnose-spatial",
     "localize",
     "synth",
     "extract-features",

@@ -70,6 +70,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "locbench.evaluation.bootstrap_plugin",
     "locbench.evaluation.legacy_plugin",
     "locbench.evaluation.diagnosis_temporal",
+    "locbench.evaluation.diagnosis_spatial",
 )
 
 

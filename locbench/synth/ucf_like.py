@@ -6,6 +6,9 @@ Written in the real formats (see ``docs/synth.md``)::
     <out>/pyannot.pkl                             {video: {label, numf, annotations: [{label, sf, ef, boxes xywh}]}}
     <out>/pyannot_with_class_names.pkl            {db, trainvideos, classes}
     <out>/trainlist01.txt, testlist01.txt, classes.txt, synth_manifest.json
+    <out>/hard_cases.csv                          video,split,label,distractor,exit,bias,multi_actor,hard_case
+                                                  (0/1 per hard case; hard_case = the cases joined by '+' in that order, or 'none';
+                                                  for ``--slice-by hard_cases.csv:hard_case``)
 """
 from __future__ import annotations
 
@@ -96,6 +99,15 @@ def check_options(opts: dict) -> dict:
     return o
 
 
+def hard_cases_csv(per_video: dict) -> str:
+    """One row per video: its split, label, a 0/1 column per hard case and their '+'-joined name."""
+    lines = ["video,split,label," + ",".join(HARD_CASES) + ",hard_case"]
+    for name, v in per_video.items():
+        flags = [str(int(case in v["hard_cases"])) for case in HARD_CASES]
+        lines.append(f"{name},{v['split']},{v['label']}," + ",".join(flags) + "," + ("+".join(c for c in HARD_CASES if c in v["hard_cases"]) or "none"))
+    return "\n".join(lines) + "\n"
+
+
 def make_ucf_like(out_dir: str | os.PathLike, **opts) -> dict:
     """Generate the dataset under ``out_dir`` (see module doc); returns paths and a summary.
 
@@ -149,6 +161,8 @@ def make_ucf_like(out_dir: str | os.PathLike, **opts) -> dict:
     write_split_list(paths["trainlist"], dataset.train_videos)
     write_split_list(paths["testlist"], dataset.test_videos)
     atomic_write_text(paths["classes"], "".join(n + "\n" for n in names))
+    paths["hard_cases"] = os.path.join(root, "hard_cases.csv")
+    atomic_write_text(paths["hard_cases"], hard_cases_csv(per_video))
     hard_counts = {case: sum(case in v["hard_cases"] for v in per_video.values()) for case in HARD_CASES}
     options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items() if k != "overwrite"}
     paths["manifest"] = write_manifest(root, {"kind": "ucf101_24_like", "options": options,
