@@ -87,19 +87,31 @@ def _numeric_column(df: pd.DataFrame, col: str, p: str, integer: bool = False) -
     return arr
 
 
+def _xywh_hint(boxes: np.ndarray) -> str:
+    """Whether reading the four coordinate columns as ``x, y, w, h`` would give valid boxes on every row."""
+    if len(boxes) and np.all(boxes[:, 2:] >= 0):
+        return ("; every row would be valid read as x, y, w, h: boxes look like x, y, w, h; write x2 = x + w, "
+                "y2 = y + h")
+    return "; reading the columns as x, y, w, h would not fit every row either"
+
+
 def _check_boxes(df: pd.DataFrame, p: str, frame: np.ndarray, boxes: np.ndarray, score, labels, classes,
                  inverted_boxes: str = "error"):
-    """Validate frames, box corners, scores and class names; raise on the first bad row."""
+    """Validate frames, box corners and class names; raise on the first bad row.
+
+    Scores may be any finite number (negative, above 1: only their ranking matters, as in the
+    official programs); non-finite ones are refused by :func:`_numeric_column`.
+    """
     if inverted_boxes not in ("error", "keep"):
-        raise ValueError(f"inverted_boxes must be 'error' or 'keep', got {inverted_boxes!r}")
+        raise InputError(None, "inverted_boxes", f"must be 'error' or 'keep', got {inverted_boxes!r}")
     checks = [(frame < 0, lambda i: f"negative frame {frame[i]} (frames are 0-based)")]
     if inverted_boxes == "error":
+        n_bad = int(np.sum((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])))
+        of = f"; {n_bad} of {len(boxes)} rows are inverted"
         checks += [
-            (boxes[:, 2] < boxes[:, 0], lambda i: f"x2 < x1 ({boxes[i, 2]} < {boxes[i, 0]})"),
-            (boxes[:, 3] < boxes[:, 1], lambda i: f"y2 < y1 ({boxes[i, 3]} < {boxes[i, 1]})"),
+            (boxes[:, 2] < boxes[:, 0], lambda i: f"x2 < x1 ({boxes[i, 2]} < {boxes[i, 0]}){of}{_xywh_hint(boxes)}"),
+            (boxes[:, 3] < boxes[:, 1], lambda i: f"y2 < y1 ({boxes[i, 3]} < {boxes[i, 1]}){of}{_xywh_hint(boxes)}"),
         ]
-    if score is not None:
-        checks.append((score < 0, lambda i: f"negative score {score[i]}"))
     for bad, message in checks:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

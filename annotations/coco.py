@@ -251,8 +251,8 @@ def read_coco_results(path: str | os.PathLike, index: CocoIndex, classes=None, a
         if r.get("category_id") not in class_of:
             raise InputError(p, f"key '{where}.category_id'", f"unknown category id {r.get('category_id')!r}")
         s = r.get("score")
-        if not isinstance(s, (int, float)) or isinstance(s, bool) or math.isnan(s) or math.isinf(s) or s < 0:
-            raise InputError(p, f"key '{where}.score'", f"score must be a finite number >= 0, found {s!r}")
+        if not isinstance(s, (int, float)) or isinstance(s, bool) or math.isnan(s) or math.isinf(s):
+            raise InputError(p, f"key '{where}.score'", f"score must be a finite number, found {s!r}")
         v, f = frame_of[r["image_id"]]
         video.append(v)
         frame.append(f)

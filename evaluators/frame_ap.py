@@ -47,14 +47,18 @@ PROTOCOLS = {
 # ---------------------------------------------------------------------------------------------- input
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
-    """(int64 code of each value, distinct values in first-seen order); cheap when values come in runs."""
+    """(int64 code of each value, distinct values in first-seen order); one dict lookup per run of equal values."""
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
     heads = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    index: dict = {}
-    head_codes = np.fromiter((index.setdefault(v, len(index)) for v in values[heads].tolist()), np.int64, len(heads))
-    return np.repeat(head_codes, np.diff(np.r_[heads, n])), list(index)
+    head_values = values[heads].tolist()
+    names = list(dict.fromkeys(head_values))
+    lookup = {v: i for i, v in enumerate(names)}
+    head_codes = np.fromiter(map(lookup.__getitem__, head_values), np.int64, len(heads))
+    if len(heads) == n:
+        return head_codes, names
+    return np.repeat(head_codes, np.diff(np.r_[heads, n])), names
 
 
 def check_thresholds(iou_thresholds, name: str = "iou_thresholds") -> np.ndarray:
@@ -79,7 +83,7 @@ def _check_choice(value, allowed, name: str) -> None:
         raise InputError(None, name, f"unknown value {value!r} (choose from {', '.join(map(str, allowed))})")
 
 
-def resolve_classes(gt: FrameBoxes, detections: FrameBoxes, classes) -> tuple[str, ...]:
+def resolve_classes(gt: FrameBoxes, detections: FrameBoxes, classes, _labels=None) -> tuple[str, ...]:
     """The evaluated class list: ``classes`` if given (every label must be in it), else all labels sorted.
 
     Examples
@@ -89,7 +93,8 @@ def resolve_classes(gt: FrameBoxes, detections: FrameBoxes, classes) -> tuple[st
     >>> resolve_classes(gt, FrameBoxes(["v"], [0], ["a"], [[0, 0, 1, 1]], [0.5]), None)
     ('a', 'b')
     """
-    labels = {w: set(_factorize(b.label)[1]) for w, b in (("ground truth", gt), ("detections", detections))}
+    gt_labels, det_labels = _labels if _labels is not None else (_factorize(gt.label)[1], _factorize(detections.label)[1])
+    labels = {"ground truth": set(gt_labels), "detections": set(det_labels)}
     if classes is None:
         return tuple(sorted(labels["ground truth"] | labels["detections"]))
     classes = tuple(classes)
@@ -120,15 +125,14 @@ class FrameProblem:
     num_gt_frames: int = 0  # distinct (video, frame) with ground truth
 
 
-def _sorted_codes(values: np.ndarray, names_sorted: list) -> np.ndarray:
-    """Code of each value in the sorted name list (every value must be in it)."""
-    codes, found = _factorize(values)
+def _recode(codes: np.ndarray, found: list, names_sorted: list) -> np.ndarray:
+    """Codes relative to ``found`` turned into positions in ``names_sorted`` (which holds every name)."""
     lookup = {n: i for i, n in enumerate(names_sorted)}
     remap = np.array([lookup[n] for n in found], dtype=np.int64)
-    return remap[codes] if len(codes) else codes
+    return remap[codes] if len(codes) else np.zeros(0, np.int64)
 
 
-def build_problem(gt: FrameBoxes, detections: FrameBoxes, classes: tuple[str, ...]) -> FrameProblem:
+def build_problem(gt: FrameBoxes, detections: FrameBoxes, classes: tuple[str, ...], _encoded=None) -> FrameProblem:
     """Integer-encode classes, videos and frames and sort ground truth by (class, video, frame).
 
     Examples
@@ -137,22 +141,21 @@ def build_problem(gt: FrameBoxes, detections: FrameBoxes, classes: tuple[str, ..
     >>> build_problem(gt, FrameBoxes(["v"], [1], ["a"], [[0, 0, 1, 1]], [0.5]), ("a",)).gt_key.tolist()
     [1, 3]
     """
-    g_vcodes, g_vnames = _factorize(gt.video)
-    d_vcodes, d_vnames = _factorize(detections.video)
-    names = sorted(set(gt.videos) | set(g_vnames) | set(d_vnames))
-    lookup = {n: i for i, n in enumerate(names)}
-    g_vid = np.array([lookup[n] for n in g_vnames], dtype=np.int64)[g_vcodes] if len(gt) else g_vcodes
-    d_vid = np.array([lookup[n] for n in d_vnames], dtype=np.int64)[d_vcodes] if len(detections) else d_vcodes
+    if _encoded is None:
+        _encoded = tuple(_factorize(a) for a in (gt.video, gt.label, detections.video, detections.label))
+    (g_vc, g_vn), (g_lc, g_ln), (d_vc, d_vn), (d_lc, d_ln) = _encoded
+    names = sorted(set(gt.videos) | set(g_vn) | set(d_vn))
+    g_vid, d_vid = _recode(g_vc, g_vn, names), _recode(d_vc, d_vn, names)
     n_frames = int(max(gt.frame_idx.max(initial=-1), detections.frame_idx.max(initial=-1))) + 1
     n_videos = max(len(names), 1)
 
     def key(cls, vid, frame):
         return (cls * n_videos + vid) * n_frames + frame
 
-    g_cls = _sorted_codes(gt.label, list(classes))
+    g_cls = _recode(g_lc, g_ln, list(classes))
     g_key = key(g_cls, g_vid, gt.frame_idx)
     order = np.argsort(g_key, kind="stable")
-    d_cls = _sorted_codes(detections.label, list(classes))
+    d_cls = _recode(d_lc, d_ln, list(classes))
     num_frames = len(np.unique(g_vid * n_frames + gt.frame_idx)) if len(gt) else 0
     return FrameProblem(classes, g_cls[order], g_key[order], gt.boxes_xyxy[order],
                         d_cls, d_vid, detections.frame_idx, key(d_cls, d_vid, detections.frame_idx),
@@ -201,9 +204,10 @@ def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: st
     if not np.all(np.isfinite(detections.score)):
         i = int(np.flatnonzero(~np.isfinite(detections.score))[0])
         raise InputError(detections.source or None, f"row {i}", "score is NaN or infinite")
-    classes = resolve_classes(gt, detections, classes)
+    g_v, g_l, d_v, d_l = (_factorize(a) for a in (gt.video, gt.label, detections.video, detections.label))
+    classes = resolve_classes(gt, detections, classes, (g_l[1], d_l[1]))
     warnings: list[str] = []
-    det_vcodes, det_vnames = _factorize(detections.video)
+    det_vcodes, det_vnames = d_v
     if video_info is not None:  # frame ranges and frame sizes of the detections' videos
         check_frames(det_vcodes, det_vnames, detections.frame_idx, video_info, "detection", detections.source or None)
     width = height = None
@@ -227,7 +231,8 @@ def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: st
             keep = np.ones(len(detections), dtype=bool)
             keep[np.flatnonzero(is_unknown)[~keep_unknown]] = False
             detections = detections.select(keep)
-    prob = build_problem(gt, detections, classes)
+            d_v, d_l = (d_v[0][keep], d_v[1]), (d_l[0][keep], d_l[1])
+    prob = build_problem(gt, detections, classes, (g_v, g_l, d_v, d_l))
     counts = {"num_videos": len(gt.videos), "num_gt": int(len(gt)), "num_frames": int(prob.num_gt_frames),
               "num_detections": int(len(detections))}
     prepared = _Prepared(prob, tuple(warnings), counts, {})

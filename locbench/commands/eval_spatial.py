@@ -29,6 +29,8 @@ def add_arguments(p):
     p.add_argument("--unknown-videos", choices=("error", "fp", "drop"), default="error",
                    help="detections in videos outside the evaluated ground truth: error (default), "
                         "count as false positives, or drop")
+    p.add_argument("--all-videos", action="store_true",
+                   help="without --split, evaluate every video of --gt even when it holds training and test videos")
     p.add_argument("--frames", choices=("sampled", "all"), default="sampled",
                    help="with a model: evaluate on the frames the model saw (default) or on every annotated frame")
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
@@ -47,7 +49,7 @@ def restrict_to_frames(gt, frames_by_video: dict):
 
 
 def run(args) -> int:
-    from annotations.spatial_io import load_box_detections, load_spatial_gt
+    from annotations.spatial_io import evaluated_videos, load_box_detections, load_spatial_gt
     from evaluators.frame_ap import frame_ap, frame_corloc
     from locbench.evaluation import methods as ev
     from locbench.evaluation.outputs import provenance
@@ -56,14 +58,15 @@ def run(args) -> int:
     protocols = parse_protocols(args.protocol, PROTOCOLS)
     mode = model_input_mode(args)
     dataset = load_spatial_gt(args.gt, fmt=args.gt_format, split=args.split)
-    videos = dataset.test_videos or tuple(dataset.videos)
+    if mode == "detections":
+        dets = load_box_detections(args.detections, fmt=args.det_format, gt=dataset)
+    videos = evaluated_videos(dataset, args.split, getattr(args, "all_videos", False))
     gt = dataset.frame_boxes(videos)
     gt_labels = ev.video_labels_from_tubes(dataset, videos)
     inputs = {"gt": args.gt, "split": args.split}
     methods = []
     notes = {}
     if mode == "detections":
-        dets = load_box_detections(args.detections, fmt=args.det_format, gt=dataset)
         methods.append(ev.Method(args.name or os.path.basename(os.path.normpath(args.detections)), dets))
         inputs["detections"] = args.detections
     else:
@@ -85,8 +88,8 @@ def run(args) -> int:
     evaluated = ev.evaluate_grid(
         methods, protocols,
         lambda d, p: frame_ap(gt, d, ious, protocol=p, unknown_videos=args.unknown_videos,
-                              return_curves=bool(args.plots)),
-        lambda d: frame_corloc(gt, d, ious, unknown_videos=args.unknown_videos))
+                              return_curves=bool(args.plots), video_info=dataset.videos),
+        lambda d: frame_corloc(gt, d, ious, unknown_videos=args.unknown_videos, video_info=dataset.videos))
     if mode != "detections" and args.plots:
         from locbench.evaluation.plots import spatial_figures
         spatial_figures(records, gt, methods[0].detections, args.plots, videos_root=args.videos,
