@@ -18,6 +18,19 @@ def _str_array(values) -> np.ndarray:
     return np.asarray(values, dtype=object).astype(str) if len(values) else np.zeros(0, dtype=str)
 
 
+def _summary(table, what: str, extra: str = "") -> str:
+    """One-line description shared by Segments and FrameBoxes."""
+    kind = "ground truth" if table.score is None else "detections"
+    n_videos = len(table.videos)
+    n_classes = len(set(table.label.tolist())) if len(table) else 0
+    text = f"{type(table).__name__}({kind}, {len(table)} {what}, {n_videos} videos, {n_classes} labels{extra}"
+    if table.source:
+        text += f", from {table.source}"
+    if table.notes:
+        text += f", {len(table.notes)} note(s)"
+    return text + ")"
+
+
 def _finish_columns(table, columns: tuple[str, ...]) -> None:
     """Shared end of Segments / FrameBoxes construction: float scores, equal column lengths, and
     ``videos`` defaulting to the videos of the rows in first-seen order."""
@@ -65,6 +78,27 @@ class Segments:
         """Sorted class names present (AMBIGUOUS excluded)."""
         return tuple(sorted(set(self.label.tolist()) - {AMBIGUOUS}))
 
+    def __repr__(self) -> str:
+        """One line: ground truth or detections, rows, videos, labels, source.
+
+        >>> Segments(["v"], [1.0], [2.5], ["a"], [0.9])
+        Segments(detections, 1 segments, 1 videos, 1 labels)
+        """
+        return _summary(self, "segments")
+
+    def to_dataframe(self):
+        """``pandas.DataFrame`` with columns ``video, t_start_s, t_end_s, label[, score]``, one row per segment.
+
+        >>> Segments(["v"], [1.0], [2.5], ["a"]).to_dataframe().values.tolist()
+        [['v', 1.0, 2.5, 'a']]
+        """
+        import pandas as pd
+
+        cols = {"video": self.video, "t_start_s": self.t_start_s, "t_end_s": self.t_end_s, "label": self.label}
+        if self.score is not None:
+            cols["score"] = self.score
+        return pd.DataFrame(cols)
+
     def select(self, mask: np.ndarray) -> "Segments":
         """Rows where ``mask`` is true (the ``videos`` set is kept)."""
         return Segments(self.video[mask], self.t_start_s[mask], self.t_end_s[mask], self.label[mask],
@@ -101,7 +135,31 @@ class FrameBoxes:
     def classes(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.label.tolist())))
 
+    def __repr__(self) -> str:
+        """One line: ground truth or detections, rows, videos, labels, source.
+
+        >>> FrameBoxes(["v", "v"], [0, 1], ["a", "a"], [[0, 0, 10, 10]] * 2)
+        FrameBoxes(ground truth, 2 boxes, 1 videos, 1 labels)
+        """
+        return _summary(self, "boxes")
+
+    def to_dataframe(self):
+        """``pandas.DataFrame`` with columns ``video, frame_idx, label[, score], x1, y1, x2, y2``, one row per box.
+
+        >>> FrameBoxes(["v"], [3], ["a"], [[0, 0, 10, 5]], [0.5]).to_dataframe().values.tolist()
+        [['v', 3, 'a', 0.5, 0.0, 0.0, 10.0, 5.0]]
+        """
+        import pandas as pd
+
+        cols = {"video": self.video, "frame_idx": self.frame_idx, "label": self.label}
+        if self.score is not None:
+            cols["score"] = self.score
+        for j, c in enumerate(("x1", "y1", "x2", "y2")):
+            cols[c] = self.boxes_xyxy[:, j]
+        return pd.DataFrame(cols)
+
     def select(self, mask: np.ndarray) -> "FrameBoxes":
+        """Rows where ``mask`` is true (the ``videos`` set is kept)."""
         return FrameBoxes(self.video[mask], self.frame_idx[mask], self.label[mask], self.boxes_xyxy[mask],
                           None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
