@@ -128,9 +128,37 @@ def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
                    allow_empty: bool = False, videos=None, inverted_boxes: str = "error") -> FrameBoxes:
     """Read a per-frame box CSV into FrameBoxes (detections if it has ``score``, else ground truth).
 
-    ``classes`` (optional) rejects unknown class names; ``videos`` (optional) sets ``FrameBoxes.videos``.
-    An empty file is an error unless ``allow_empty``; so is a box with x2 < x1 or y2 < y1 unless
-    ``inverted_boxes="keep"``.
+    Parsed by pandas' C engine; every bad cell is reported with its line. Scores may be any finite
+    number (negative, above 1).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        CSV with header ``video,frame,label[,score],x1,y1,x2,y2``; ``frame`` 0-based, pixels.
+    classes : sequence of str, optional
+        Rejects unknown class names (with their line).
+    require_score : bool
+        The ``score`` column must be present.
+    allow_empty : bool
+        A header-only file gives empty FrameBoxes instead of an error.
+    videos : sequence of str, optional
+        Sets ``FrameBoxes.videos`` (default: the videos of the rows).
+    inverted_boxes : {"error", "keep"}
+        A box with x2 < x1 or y2 < y1 is an error (the message says whether the columns look like
+        ``x, y, w, h``) unless "keep".
+
+    Returns
+    -------
+    FrameBoxes
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("video,frame,label,score,x1,y1,x2,y2\\nv,3,a,-1.5,0,0,10,10\\n")
+    >>> b = read_boxes_csv(p)
+    >>> b.frame_idx.tolist(), b.score.tolist()
+    ([3], [-1.5])
     """
     p = require_file(path, "box CSV")
     required = BOX_COLUMNS if require_score else tuple(c for c in BOX_COLUMNS if c != "score")
@@ -148,7 +176,16 @@ def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
 
 
 def write_boxes_csv(path: str | os.PathLike, boxes: FrameBoxes) -> None:
-    """Write FrameBoxes as ``video,frame,label[,score],x1,y1,x2,y2`` (atomically, full float precision)."""
+    """Write FrameBoxes as ``video,frame,label[,score],x1,y1,x2,y2`` (atomically, full float precision).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> write_boxes_csv(p, FrameBoxes(["v"], [3], ["a"], [[0, 0, 10, 10]], [0.25]))
+    >>> read_boxes_csv(p).score.tolist()
+    [0.25]
+    """
     cols = {"video": boxes.video, "frame": boxes.frame_idx, "label": boxes.label}
     if boxes.score is not None:
         cols["score"] = boxes.score
@@ -164,6 +201,27 @@ def read_tubes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
 
     Boxes with x2 < x1 or y2 < y1 are kept by default: trackers produce them and ACT's video-AP
     evaluates them as they are (``video_ap`` warns); ``inverted_boxes="error"`` rejects them.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        CSV with header ``tube,video,label[,score],frame,x1,y1,x2,y2``, one row per frame of a tube.
+    classes, require_score, allow_empty
+        As :func:`read_boxes_csv`.
+    inverted_boxes : {"keep", "error"}
+
+    Returns
+    -------
+    tuple of Tube
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("tube,video,label,score,frame,x1,y1,x2,y2\\n7,v,a,2.5,1,0,0,9,9\\n7,v,a,2.5,0,0,0,9,9\\n")
+    >>> t = read_tubes_csv(p)[0]
+    >>> t.frame_idx.tolist(), t.score
+    ([0, 1], 2.5)
     """
     p = require_file(path, "tube CSV")
     required = TUBE_COLUMNS if require_score else tuple(c for c in TUBE_COLUMNS if c != "score")
@@ -212,6 +270,14 @@ def write_tubes_csv(path: str | os.PathLike, tubes) -> None:
     """Write Tubes as ``tube,video,label,score,frame,x1,y1,x2,y2`` with tube ids 0..n-1 (atomically).
 
     The ``score`` column is left out when every tube's score is NaN (ground truth).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> write_tubes_csv(p, [Tube("v", "a", [4, 5], [[0, 0, 9, 9]] * 2, 0.5)])
+    >>> open(p).read().splitlines()[1]
+    '0,v,a,0.5,4,0.0,0.0,9.0,9.0'
     """
     tubes = tuple(tubes)
     lengths = np.array([len(t.frame_idx) for t in tubes], dtype=np.int64)

@@ -20,7 +20,16 @@ FORMATS = ("pyannot", "mat", "coco_gt", "coco_results", "boxes_csv", "tubes_csv"
 
 
 def sniff_spatial_format(path: str | os.PathLike) -> str:
-    """Name of the format of ``path`` (one of FORMATS), from its first bytes."""
+    """Name of the format of ``path`` (one of FORMATS), from its first bytes.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("video,frame,label,score,x1,y1,x2,y2\\n")
+    >>> sniff_spatial_format(p)
+    'boxes_csv'
+    """
     p = require_file(path)
     with open(p, "rb") as f:
         head = f.read(4096)
@@ -91,7 +100,34 @@ def _split_videos(split, dataset: TubeDataset | None, available, source: str, st
 
 
 def load_tube_dataset(path: str | os.PathLike, fmt: str = "auto", split=None, classes=None) -> TubeDataset:
-    """A UCF101-24 TubeDataset from ``pyannot*.pkl`` or ``finalAnnots.mat``; a split list path sets test_videos."""
+    """A UCF101-24 TubeDataset from ``pyannot*.pkl`` or ``finalAnnots.mat``; a split list path sets test_videos.
+
+    Also exported as ``annotations.load_ucf101_24``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    fmt : {"auto", "pyannot", "mat"}
+    split : str or PathLike, optional
+        A split list (``testlist01.txt``) that sets ``test_videos``.
+    classes : sequence of str, optional
+        Class names by label (default: the file's, else the bundled UCF101-24 list).
+
+    Returns
+    -------
+    TubeDataset
+        Frames 0-based, boxes ``[x1, y1, x2, y2]`` pixels, frames 320x240.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from annotations.ucf101_24 import write_pyannot
+    >>> p = os.path.join(tempfile.mkdtemp(), "pyannot.pkl")
+    >>> ds = TubeDataset(("a",), {"v": VideoInfo("v", "a", 5)}, (Tube("v", "a", [1, 2], [[0, 0, 9, 9]] * 2),))
+    >>> write_pyannot(p, ds)
+    >>> load_tube_dataset(p, classes=("a",)).tubes[0].frame_idx.tolist()
+    [1, 2]
+    """
     fmt = _format(path, fmt)
     split_file = split if isinstance(split, (str, os.PathLike)) and os.path.isfile(split) else None
     if fmt == "pyannot":
@@ -118,8 +154,18 @@ def load_spatial_gt(path: str | os.PathLike, fmt: str = "auto", split=None, clas
     ``split``: None (``test_videos`` as the file defines them, often none: then evaluate all
     videos), ``"train"`` / ``"test"`` (splits defined in the file), a split-list path
     (``testlist01.txt``) or a sequence of video names. COCO and CSV ground truth become one-frame
-    tubes (use them for frame-AP, not video-AP). ``dataset.frame_boxes(dataset.test_videos or None)``
-    gives the evaluated boxes; :func:`load_spatial_gt_boxes` does that in one call.
+    tubes (use them for frame-AP, not video-AP). :func:`evaluated_videos` gives the evaluated videos
+    (an error for a file holding training and test videos and no split); :func:`load_spatial_gt_boxes`
+    gives their boxes in one call.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "gt.csv")
+    >>> _ = open(p, "w").write("video,frame,label,x1,y1,x2,y2\\nv,0,a,0,0,9,9\\nw,2,a,0,0,9,9\\n")
+    >>> ds = load_spatial_gt(p, split=["w"])
+    >>> ds.test_videos, len(ds.frame_boxes(ds.test_videos))
+    (('w',), 1)
     """
     fmt = _format(path, fmt)
     p = os.fspath(path)
@@ -278,6 +324,14 @@ def load_box_detections(path: str | os.PathLike, fmt: str = "auto", gt=None, cla
     ``gt`` (optional): the ground truth (TubeDataset / FrameBoxes read from a file, a CocoIndex, or
     a COCO ground-truth path). COCO results name images by id and need it; a TubeDataset also
     supplies the class list, so an unknown class name is reported with its line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("video,frame,label,score,x1,y1,x2,y2\\nv,0,a,0.5,0,0,9,9\\n")
+    >>> len(load_box_detections(p))
+    1
     """
     fmt = _format(path, fmt, "detections")
     p = os.fspath(path)
@@ -370,7 +424,16 @@ def load_gt_tubes(path: str | os.PathLike, fmt: str = "auto", split=None, classe
 
 
 def load_tube_detections(path: str | os.PathLike, fmt: str = "auto", classes=None) -> tuple[Tube, ...]:
-    """Detected tubes from a tube CSV (inverted boxes kept, as ACT evaluates them)."""
+    """Detected tubes from a tube CSV (inverted boxes kept, as ACT evaluates them); also ``annotations.load_tubes``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("tube,video,label,score,frame,x1,y1,x2,y2\\n0,v,a,0.5,0,0,0,9,9\\n")
+    >>> load_tube_detections(p)[0].score
+    0.5
+    """
     fmt = _format(path, fmt, "tubes")
     if fmt != "tubes_csv":
         raise InputError(os.fspath(path), None, f"{fmt} is not a tube CSV")

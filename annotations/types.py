@@ -75,7 +75,11 @@ class Segments:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """Sorted class names present (AMBIGUOUS excluded)."""
+        """Sorted class names present (AMBIGUOUS excluded).
+
+        >>> Segments(["v", "v"], [0, 1], [1, 2], ["b", AMBIGUOUS]).classes
+        ('b',)
+        """
         return tuple(sorted(set(self.label.tolist()) - {AMBIGUOUS}))
 
     def __repr__(self) -> str:
@@ -100,7 +104,12 @@ class Segments:
         return pd.DataFrame(cols)
 
     def select(self, mask: np.ndarray) -> "Segments":
-        """Rows where ``mask`` is true (the ``videos`` set is kept)."""
+        """Rows where ``mask`` is true (the ``videos`` set is kept).
+
+        >>> s = Segments(["v", "w"], [0, 1], [1, 2], ["a", "a"])
+        >>> len(s.select(np.array([False, True]))), s.select(np.array([False, True])).videos
+        (1, ('v', 'w'))
+        """
         return Segments(self.video[mask], self.t_start_s[mask], self.t_end_s[mask], self.label[mask],
                         None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
@@ -133,6 +142,11 @@ class FrameBoxes:
 
     @property
     def classes(self) -> tuple[str, ...]:
+        """Sorted class names present.
+
+        >>> FrameBoxes(["v", "v"], [0, 0], ["b", "a"], [[0, 0, 1, 1]] * 2).classes
+        ('a', 'b')
+        """
         return tuple(sorted(set(self.label.tolist())))
 
     def __repr__(self) -> str:
@@ -159,7 +173,11 @@ class FrameBoxes:
         return pd.DataFrame(cols)
 
     def select(self, mask: np.ndarray) -> "FrameBoxes":
-        """Rows where ``mask`` is true (the ``videos`` set is kept)."""
+        """Rows where ``mask`` is true (the ``videos`` set is kept).
+
+        >>> FrameBoxes(["v", "w"], [0, 0], ["a", "a"], [[0, 0, 1, 1]] * 2).select(np.array([True, False])).video.tolist()
+        ['v']
+        """
         return FrameBoxes(self.video[mask], self.frame_idx[mask], self.label[mask], self.boxes_xyxy[mask],
                           None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
@@ -182,11 +200,20 @@ class Tube:
 
     @property
     def start_frame(self) -> int:
+        """First frame (0-based).
+
+        >>> Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2).start_frame
+        3
+        """
         return int(self.frame_idx[0])
 
     @property
     def end_frame(self) -> int:
-        """Last frame, inclusive."""
+        """Last frame, inclusive.
+
+        >>> Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2).end_frame
+        4
+        """
         return int(self.frame_idx[-1])
 
 
@@ -215,11 +242,22 @@ class TubeDataset:
     source: str = ""
 
     def tubes_of(self, videos) -> tuple[Tube, ...]:
+        """The tubes of ``videos``, in dataset order.
+
+        >>> ds = TubeDataset(("a",), {}, (Tube("v", "a", [0], [[0, 0, 1, 1]]), Tube("w", "a", [0], [[0, 0, 1, 1]])))
+        >>> [t.video for t in ds.tubes_of(["w"])]
+        ['w']
+        """
         keep = set(videos)
         return tuple(t for t in self.tubes if t.video in keep)
 
     def frame_boxes(self, videos=None) -> FrameBoxes:
-        """Ground-truth boxes of ``videos`` (default: all) flattened to one row per box."""
+        """Ground-truth boxes of ``videos`` (default: all) flattened to one row per box.
+
+        >>> ds = TubeDataset(("a",), {"v": VideoInfo("v")}, (Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2),))
+        >>> ds.frame_boxes().frame_idx.tolist()
+        [3, 4]
+        """
         names = tuple(self.videos) if videos is None else tuple(videos)
         tubes = self.tubes_of(names)
         if not tubes:
@@ -246,6 +284,11 @@ class ClassScores:
     source: str = ""
 
     def top1(self) -> dict[str, str]:
+        """The highest-scoring class of each video.
+
+        >>> ClassScores(("v",), ("a", "b"), np.array([[0.2, 0.7]])).top1()
+        {'v': 'b'}
+        """
         idx = np.argmax(self.scores, axis=1)
         return {v: self.classes[i] for v, i in zip(self.videos, idx)}
 

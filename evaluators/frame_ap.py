@@ -163,7 +163,15 @@ def build_problem(gt: FrameBoxes, detections: FrameBoxes, classes: tuple[str, ..
 
 
 def truncate_per_image(prob: FrameProblem, max_dets: int) -> FrameProblem:
-    """Keep the ``max_dets`` best-scoring detections of each (image, class), as COCOeval's maxDets does."""
+    """Keep the ``max_dets`` best-scoring detections of each (image, class), as COCOeval's maxDets does.
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[0, 0, 1, 1]])
+    >>> prob = build_problem(gt, FrameBoxes(["v"] * 3, [0] * 3, ["a"] * 3, [[0, 0, 1, 1]] * 3, [1, 3, 2]), ("a",))
+    >>> truncate_per_image(prob, 2).det_score.tolist()
+    [3.0, 2.0]
+    """
     n = len(prob.det_key)
     order = np.lexsort((np.arange(n), -prob.det_score, prob.det_key))
     k = prob.det_key[order]
@@ -250,7 +258,15 @@ def _pairs_of(prep: _Prepared, prob: FrameProblem, tag: str) -> GroupPairs:
 
 def greedy_match(prob: FrameProblem, thresholds: np.ndarray, protocol: FrameProtocol,
                  pairs: GroupPairs | None = None) -> np.ndarray:
-    """(K, Nd) bool: true positives of each detection of ``prob`` at each threshold under ``protocol``."""
+    """(K, Nd) bool: true positives of each detection of ``prob`` at each threshold under ``protocol``.
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[0, 0, 10, 10]])
+    >>> prob = build_problem(gt, FrameBoxes(["v"] * 2, [0] * 2, ["a"] * 2, [[0, 0, 10, 10]] * 2, [1, 2]), ("a",))
+    >>> greedy_match(prob, [0.5], PROTOCOLS["voc"]).tolist()  # the higher score takes the box
+    [[False, True]]
+    """
     if pairs is None:
         pairs = group_pairs(prob.det_key, prob.det_score, prob.gt_key)
     if len(pairs.paired) == 0:
@@ -261,7 +277,16 @@ def greedy_match(prob: FrameProblem, thresholds: np.ndarray, protocol: FrameProt
 
 
 def rank_order(prob: FrameProblem, protocol: FrameProtocol) -> np.ndarray:
-    """Detections sorted by class, then score desc; ties by image (COCO) then input order."""
+    """Detections sorted by class, then score desc; ties by image (COCO) then input order.
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[0, 0, 1, 1]])
+    >>> dets = FrameBoxes(["w", "v"], [0, 0], ["a", "a"], [[0, 0, 1, 1]] * 2, [0.5, 0.5])
+    >>> prob = build_problem(gt, dets, ("a",))
+    >>> rank_order(prob, PROTOCOLS["voc"]).tolist(), rank_order(prob, PROTOCOLS["coco"]).tolist()
+    ([0, 1], [1, 0])
+    """
     n = len(prob.det_key)
     if protocol.rank_by_image:
         return np.lexsort((prob.det_index, prob.det_frame, prob.det_vid, -prob.det_score, prob.det_cls))
