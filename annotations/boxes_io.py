@@ -54,12 +54,20 @@ def _read_table(p: str, required: tuple, optional: tuple, text_cols: tuple) -> p
     return df
 
 
-def _text_column(df: pd.DataFrame, col: str, p: str) -> np.ndarray:
-    values = df[col]
-    bad = values.isna().to_numpy() | (values.str.strip() == "").to_numpy()
+def _text_column(df: pd.DataFrame, col: str, p: str, codes_out: dict | None = None) -> np.ndarray:
+    """A stripped, non-empty text column as a numpy unicode array; distinct values are stripped once.
+
+    ``codes_out[col]`` receives (int64 codes, distinct names) for evaluators (see :func:`read_boxes_csv`).
+    """
+    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+    stripped = np.array([str(u).strip() for u in uniques], dtype=str) if len(uniques) else np.zeros(0, dtype=str)
+    empty = np.flatnonzero(stripped == "") if len(stripped) else np.zeros(0, np.int64)
+    bad = (codes < 0) | np.isin(codes, empty)
     if bad.any():
         raise InputError(p, _line(df.index[np.flatnonzero(bad)[0]]), f"empty {col}")
-    return values.str.strip().to_numpy(dtype=str)
+    if codes_out is not None:
+        codes_out[col] = (codes.astype(np.int64, copy=False), stripped.tolist())
+    return stripped[codes] if len(codes) else np.zeros(0, dtype=str)
 
 
 def _numeric_column(df: pd.DataFrame, col: str, p: str, integer: bool = False) -> np.ndarray:
@@ -165,14 +173,19 @@ def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
     df = _read_table(p, required, ("score",), ("video", "label"))
     if len(df) == 0 and not allow_empty:
         raise InputError(p, None, "no boxes (the file has only a header)")
-    video = _text_column(df, "video", p)
-    label = _text_column(df, "label", p)
+    codes: dict = {}
+    video = _text_column(df, "video", p, codes)
+    label = _text_column(df, "label", p, codes)
     frame = _numeric_column(df, "frame", p, integer=True)
     boxes = np.stack([_numeric_column(df, c, p) for c in _COORDS], axis=1) if len(df) else np.zeros((0, 4))
     score = _numeric_column(df, "score", p) if "score" in df.columns else None
     _check_boxes(df, p, frame, boxes, score, label, classes, inverted_boxes)
-    return FrameBoxes(video, frame, label, boxes, score, videos=tuple(videos) if videos is not None else (),
-                      source=p)
+    out = FrameBoxes(video, frame, label, boxes, score, videos=tuple(videos) if videos is not None else (),
+                     source=p)
+    # the integer codes the parser already computed, so evaluators need not hash the strings again
+    # (FrameBoxes is immutable; ``select`` and the constructor make objects without them)
+    object.__setattr__(out, "_factorized", codes)
+    return out
 
 
 def write_boxes_csv(path: str | os.PathLike, boxes: FrameBoxes) -> None:

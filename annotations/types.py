@@ -15,6 +15,9 @@ AMBIGUOUS = "Ambiguous"
 
 
 def _str_array(values) -> np.ndarray:
+    """``values`` as a numpy unicode array (returned as is when it already is one: readers build them)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U" and values.ndim == 1:
+        return values
     return np.asarray(values, dtype=object).astype(str) if len(values) else np.zeros(0, dtype=str)
 
 

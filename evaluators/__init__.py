@@ -4,7 +4,7 @@ The public API, importable without torch, torchvision or OpenCV::
 
     from evaluators import temporal_map, temporal_corloc, frame_ap, frame_corloc, video_ap
 
-The metric functions are imported on first use (``import evaluators`` stays cheap).
+Everything here needs only numpy (and the ``annotations`` types).
 
 >>> from evaluators import frame_ap
 >>> from annotations import FrameBoxes
@@ -13,34 +13,14 @@ The metric functions are imported on first use (``import evaluators`` stays chea
 [[1.0]]
 """
 from evaluators.results import APResult, CorLocResult
+# Eager on purpose: ``frame_ap`` and ``video_ap`` are also submodule names, and importing a submodule
+# sets the package attribute to the module; binding the functions here, after their modules are
+# loaded, keeps ``from evaluators import frame_ap`` the function whatever was imported before.
+from evaluators.box_iou import iou_matrix, iou_pairs
+from evaluators.frame_ap import frame_ap, frame_corloc
+from evaluators.temporal import temporal_corloc, temporal_map
+from evaluators.unknown_videos import apply_unknown_video_policy
+from evaluators.video_ap import spatiotemporal_iou, video_ap
 
-#: public name -> module that defines it
-_LAZY = {
-    "temporal_map": "evaluators.temporal",
-    "temporal_corloc": "evaluators.temporal",
-    "frame_ap": "evaluators.frame_ap",
-    "frame_corloc": "evaluators.frame_ap",
-    "video_ap": "evaluators.video_ap",
-    "spatiotemporal_iou": "evaluators.video_ap",
-    "iou_pairs": "evaluators.box_iou",
-    "iou_matrix": "evaluators.box_iou",
-    "apply_unknown_video_policy": "evaluators.unknown_videos",
-}
-
-__all__ = ["APResult", "CorLocResult", *_LAZY]
-
-
-def __getattr__(name: str):
-    """Import a public metric on first access (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evaluators' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__all__ = ["APResult", "CorLocResult", "temporal_map", "temporal_corloc", "frame_ap", "frame_corloc", "video_ap",
+           "spatiotemporal_iou", "iou_pairs", "iou_matrix", "apply_unknown_video_policy"]

@@ -10,6 +10,7 @@ once (class, video, frame -> one int64 key) and grouped once; :func:`frame_ap` a
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -20,7 +21,7 @@ from annotations.types import FrameBoxes
 from evaluators.ap import AP_FUNCTIONS, ap_coco101_exact, ap_trapezoid_float32, precision_recall  # noqa: F401
 from evaluators.box_checks import check_frames, check_inside_frame, check_inverted
 from evaluators.box_iou import iou_pairs
-from evaluators.matching import GroupPairs, greedy_match_groups, greedy_match_pairs, group_pairs  # noqa: F401
+from evaluators.matching import GroupPairs, greedy_match_groups, greedy_match_pairs, group_pairs, score_order  # noqa: F401
 from evaluators.results import APResult, CorLocResult
 from evaluators.unknown_videos import UNKNOWN_VIDEO_MODES, apply_unknown_video_policy
 
@@ -46,11 +47,28 @@ PROTOCOLS = {
 
 # ---------------------------------------------------------------------------------------------- input
 
+def _encode(boxes: FrameBoxes, column: str) -> tuple[np.ndarray, list]:
+    """:func:`_factorize` of ``boxes.<column>``, reusing the codes a reader attached (``_factorized``)."""
+    values = getattr(boxes, column)
+    known = getattr(boxes, "_factorized", {}).get(column)
+    if known is not None and len(known[0]) == len(values):
+        return known
+    return _factorize(values)
+
+
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
-    """(int64 code of each value, distinct values in first-seen order); one dict lookup per run of equal values."""
+    """(int64 code of each value, distinct values in first-seen order); one dict lookup per run of equal values.
+
+    When pandas is already loaded (the readers use it) its hash table does the work; evaluators never
+    import pandas themselves.
+    """
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
+    pd = sys.modules.get("pandas")
+    if pd is not None and n > 1000:
+        codes, uniques = pd.factorize(values)
+        return codes.astype(np.int64, copy=False), [str(u) for u in uniques]
     heads = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
     head_values = values[heads].tolist()
     names = list(dict.fromkeys(head_values))
@@ -156,7 +174,8 @@ def build_problem(gt: FrameBoxes, detections: FrameBoxes, classes: tuple[str, ..
     g_key = key(g_cls, g_vid, gt.frame_idx)
     order = np.argsort(g_key, kind="stable")
     d_cls = _recode(d_lc, d_ln, list(classes))
-    num_frames = len(np.unique(g_vid * n_frames + gt.frame_idx)) if len(gt) else 0
+    vf = np.sort(g_vid * n_frames + gt.frame_idx)
+    num_frames = int(np.count_nonzero(vf[1:] != vf[:-1])) + 1 if len(vf) else 0
     return FrameProblem(classes, g_cls[order], g_key[order], gt.boxes_xyxy[order],
                         d_cls, d_vid, detections.frame_idx, key(d_cls, d_vid, detections.frame_idx),
                         detections.score, detections.boxes_xyxy, np.arange(len(detections)), num_frames)
@@ -173,7 +192,7 @@ def truncate_per_image(prob: FrameProblem, max_dets: int) -> FrameProblem:
     [3.0, 2.0]
     """
     n = len(prob.det_key)
-    order = np.lexsort((np.arange(n), -prob.det_score, prob.det_key))
+    order = score_order(prob.det_key, prob.det_score)
     k = prob.det_key[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
@@ -195,16 +214,21 @@ class _Prepared:
     pairs: dict  # protocol-independent grouping, by "all" / "truncated100"
 
 
-#: one-entry cache: (key, (gt, detections, video_info), prepared); the inputs are held so their ids stay unique
+#: small LRU cache of (key, (gt, detections, video_info), prepared), newest last; the inputs are held so that
+#: their ids stay unique. It lets frame_ap (any protocol) and frame_corloc on the same inputs share the
+#: checks, encoding and grouping, for a few methods evaluated side by side.
 _CACHE: list = []
+_CACHE_SIZE = 6
 
 
 def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: str,
              video_info: Mapping | None) -> _Prepared:
     """Validate, apply the unknown-video policy, run the sanity checks and integer-encode (cached)."""
     key = (id(gt), id(detections), None if classes is None else tuple(classes), unknown_videos, id(video_info))
-    if _CACHE and _CACHE[0][0] == key:
-        return _CACHE[0][-1]
+    for i, entry in enumerate(_CACHE):
+        if entry[0] == key:
+            _CACHE.append(_CACHE.pop(i))
+            return entry[-1]
     _check_choice(unknown_videos, UNKNOWN_VIDEO_MODES, "unknown_videos")
     held = (gt, detections, video_info)
     if detections.score is None:
@@ -212,7 +236,7 @@ def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: st
     if not np.all(np.isfinite(detections.score)):
         i = int(np.flatnonzero(~np.isfinite(detections.score))[0])
         raise InputError(detections.source or None, f"row {i}", "score is NaN or infinite")
-    g_v, g_l, d_v, d_l = (_factorize(a) for a in (gt.video, gt.label, detections.video, detections.label))
+    g_v, g_l, d_v, d_l = (_encode(b, c) for b in (gt, detections) for c in ("video", "label"))
     classes = resolve_classes(gt, detections, classes, (g_l[1], d_l[1]))
     warnings: list[str] = []
     det_vcodes, det_vnames = d_v
@@ -244,7 +268,8 @@ def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: st
     counts = {"num_videos": len(gt.videos), "num_gt": int(len(gt)), "num_frames": int(prob.num_gt_frames),
               "num_detections": int(len(detections))}
     prepared = _Prepared(prob, tuple(warnings), counts, {})
-    _CACHE[:] = [(key, held, prepared)]
+    _CACHE.append((key, held, prepared))
+    del _CACHE[:-_CACHE_SIZE]
     return prepared
 
 
@@ -290,7 +315,7 @@ def rank_order(prob: FrameProblem, protocol: FrameProtocol) -> np.ndarray:
     n = len(prob.det_key)
     if protocol.rank_by_image:
         return np.lexsort((prob.det_index, prob.det_frame, prob.det_vid, -prob.det_score, prob.det_cls))
-    return np.lexsort((np.arange(n), -prob.det_score, prob.det_cls))
+    return score_order(prob.det_cls, prob.det_score)
 
 
 # ---------------------------------------------------------------------------------------------- API

@@ -36,6 +36,19 @@ class GroupPairs:
     pair_gt: np.ndarray  # (sum cnt,) ground-truth row of each pair
 
 
+def score_order(det_key: np.ndarray, det_score: np.ndarray) -> np.ndarray:
+    """Rows sorted by key, then score descending, then row (two stable sorts, as ``lexsort`` on the three).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score_order(np.array([2, 1, 2, 1]), np.array([0.5, 0.1, 0.9, 0.1])).tolist()
+    [1, 3, 2, 0]
+    """
+    by_score = np.argsort(-np.asarray(det_score, dtype=np.float64), kind="stable")
+    return by_score[np.argsort(np.asarray(det_key)[by_score], kind="stable")]
+
+
 def group_pairs(det_key: np.ndarray, det_score: np.ndarray, gt_key: np.ndarray) -> GroupPairs:
     """List every (detection, ground truth of the same key) pair, detections in score order.
 
@@ -61,10 +74,10 @@ def group_pairs(det_key: np.ndarray, det_score: np.ndarray, gt_key: np.ndarray) 
     """
     det_key = np.asarray(det_key, dtype=np.int64)
     gt_key = np.asarray(gt_key, dtype=np.int64)
-    nd = len(det_key)
-    ukeys, gstart = np.unique(gt_key, return_index=True)
+    gstart = np.flatnonzero(np.r_[True, gt_key[1:] != gt_key[:-1]]) if len(gt_key) else np.zeros(0, np.int64)
+    ukeys = gt_key[gstart]
     gcount = np.diff(np.r_[gstart, len(gt_key)]).astype(np.int64)
-    order = np.lexsort((np.arange(nd), -np.asarray(det_score, dtype=np.float64), det_key))
+    order = score_order(det_key, det_score)
     sorted_key = det_key[order]
     pos = np.searchsorted(ukeys, sorted_key)
     has = pos < len(ukeys)
@@ -199,4 +212,4 @@ def greedy_match_groups(det_key: np.ndarray, det_score: np.ndarray, gt_key: np.n
     return greedy_match_pairs(pairs, pair_iou, len(det_key), thresholds, tie, cap_threshold)
 
 
-__all__ = ["GroupPairs", "group_pairs", "greedy_match_pairs", "greedy_match_groups"]
+__all__ = ["GroupPairs", "score_order", "group_pairs", "greedy_match_pairs", "greedy_match_groups"]

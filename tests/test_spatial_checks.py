@@ -233,3 +233,21 @@ def test_result_objects_print_a_summary_and_become_dataframes():
     c = frame_corloc(gt, dets, [0.5])
     assert repr(c).startswith("CorLocResult(frame, CorLoc@0.5=0.5000") and len(c.to_dataframe()) == 3
     assert "2 boxes" in repr(gt) and gt.to_dataframe().shape == (2, 7)
+
+
+def test_reader_codes_with_names_that_differ_only_by_spaces(tmp_path):
+    (tmp_path / "d.csv").write_text("video,frame,label,score,x1,y1,x2,y2\n"
+                                    "v ,0,a,0.9,0,0,10,10\nv,1,a ,0.8,0,0,10,10\nw,0,a,0.1,0,0,10,10\n")
+    dets = read_boxes_csv(tmp_path / "d.csv")
+    gt = fb([("v", 0, "a", A), ("v", 1, "a", A)], scored=False, videos=("v", "w"))
+    r = frame_ap(gt, dets, [0.5])
+    plain = frame_ap(gt, dets.select(np.ones(3, bool)), [0.5])  # without the reader's codes
+    assert r.classes == plain.classes == ("a",) and r.ap.tolist() == plain.ap.tolist() == [[1.0]]
+
+
+def test_functions_are_not_shadowed_by_their_submodules():
+    code = ("import evaluators.frame_ap, evaluators.video_ap\n"
+            "from evaluators import frame_ap, video_ap\n"
+            "assert callable(frame_ap) and callable(video_ap)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
