@@ -72,9 +72,10 @@ def synthetic_detections(gt: FrameBoxes, classes, seed: int = 0, stray_fraction:
 
 
 def timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
+    """(result, wall seconds, CPU seconds of this process)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+    return out, time.perf_counter() - t0, time.process_time() - c0
 
 
 def fresh(boxes: FrameBoxes) -> FrameBoxes:
@@ -82,16 +83,19 @@ def fresh(boxes: FrameBoxes) -> FrameBoxes:
     return boxes.select(np.ones(len(boxes), dtype=bool))
 
 
-def report(what: str, seconds: float, target: float | None) -> None:
-    if target is None:
-        print(f"{what:44s} {seconds:8.3f} s")
-    else:
+def report(what: str, seconds: float, cpu: float, target: float | None) -> None:
+    """One line: wall time (and CPU time: on a shared machine wall > CPU means waiting for a core)."""
+    line = f"{what:44s} {seconds:8.3f} s wall ({cpu:6.3f} s CPU)"
+    if target is not None:
         verdict = "ok" if seconds < target else "OVER TARGET"
-        print(f"{what:44s} {seconds:8.3f} s   target < {target:g} s   ratio {seconds / target:5.2f}   {verdict}")
+        line += f"   target < {target:g} s   ratio {seconds / target:5.2f}   {verdict}"
+    print(line)
 
 
-def whole_process(dets: FrameBoxes, videos_file: Path) -> float:
-    """Wall time of ``locbench eval-spatial`` (voc, frame-AP + CorLoc) as a fresh process."""
+def whole_process(dets: FrameBoxes, videos_file: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``locbench eval-spatial`` (voc, frame-AP + CorLoc) as a fresh process."""
+    import resource
+
     from annotations.boxes_io import write_boxes_csv
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,13 +104,14 @@ def whole_process(dets: FrameBoxes, videos_file: Path) -> float:
         code = ("import sys; from locbench.cli import main; sys.exit(main(['eval-spatial', '--gt', sys.argv[1], "
                 "'--split', sys.argv[2], '--detections', sys.argv[3], '--out', sys.argv[4]]))")
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, "-c", code, str(SHARED / "pyannot.pkl"), str(videos_file), str(csv),
                                str(Path(tmp) / "out")], env=env, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise SystemExit(f"eval-spatial failed: {done.stderr.strip()}")
-    return seconds
+    return seconds, (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
 
 
 def main(argv=None) -> int:
@@ -128,29 +133,30 @@ def main(argv=None) -> int:
     process_target = None if args.quick else 2.0
 
     d = fresh(dets)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     voc = frame_ap(gt, d, THRESHOLDS, protocol="voc", classes=dataset.classes, video_info=dataset.videos)
     frame_corloc(gt, d, THRESHOLDS, classes=dataset.classes, video_info=dataset.videos)
-    report("evaluation: frame-AP voc + CorLoc", time.perf_counter() - t0, eval_target)
+    report("evaluation: frame-AP voc + CorLoc", time.perf_counter() - t0, time.process_time() - c0, eval_target)
     print(f"{'':44s} mAP {np.round(voc.mean_ap, 4).tolist()}")
     for protocol in ("act", "coco"):
-        res, t = timed(frame_ap, gt, fresh(dets), THRESHOLDS, protocol=protocol, classes=dataset.classes)
-        report(f"evaluation: frame-AP {protocol} alone", t, eval_target)
+        res, t, c = timed(frame_ap, gt, fresh(dets), THRESHOLDS, protocol=protocol, classes=dataset.classes)
+        report(f"evaluation: frame-AP {protocol} alone", t, c, eval_target)
         print(f"{'':44s} mAP {np.round(res.mean_ap, 4).tolist()}")
     with tempfile.TemporaryDirectory() as tmp:
         split = Path(tmp) / "videos.txt"
         split.write_text("".join(v + "\n" for v in videos))
-        report("whole process: locbench eval-spatial (voc)", whole_process(dets, split), process_target)
+        report("whole process: locbench eval-spatial (voc)", *whole_process(dets, split), process_target)
 
     if args.no_reference:
         return 0
-    native, t_native = timed(frame_ap, gt, fresh(dets), THRESHOLDS, protocol="coco", classes=dataset.classes)
-    reference, t_ref = timed(frame_ap_pycocotools, gt, dets, THRESHOLDS, classes=dataset.classes)
+    native, t_native, c_native = timed(frame_ap, gt, fresh(dets), THRESHOLDS, protocol="coco", classes=dataset.classes)
+    reference, t_ref, c_ref = timed(frame_ap_pycocotools, gt, dets, THRESHOLDS, classes=dataset.classes)
     diff = float(np.nanmax(np.abs(native.ap - reference.ap)))
     same_nan = bool(np.array_equal(np.isnan(native.ap), np.isnan(reference.ap)))
-    report("coco: native frame_ap", t_native, None)
-    report("coco: pycocotools COCOeval", t_ref, None)
-    print(f"speed-up over pycocotools {t_ref / t_native:.1f}x   max |AP difference| {diff:.3g}   "
+    report("coco: native frame_ap", t_native, c_native, None)
+    report("coco: pycocotools COCOeval", t_ref, c_ref, None)
+    print(f"speed-up over pycocotools {t_ref / t_native:.1f}x wall, {c_ref / c_native:.1f}x CPU   "
+          f"max |AP difference| {diff:.3g}   "
           f"same NaN classes: {same_nan}")
     return 0 if diff == 0.0 and same_nan else 1
 

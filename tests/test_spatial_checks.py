@@ -201,6 +201,10 @@ def test_eval_spatial_cli_without_split_and_counts(tmp_path, capsys):
     dets = REF / "spatial" / "detections.csv"
     assert main(["eval-spatial", "--gt", str(UCF / "pyannot.pkl"), "--detections", str(dets)]) == 2
     assert "training and test videos" in capsys.readouterr().err
+    assert main(["eval-spatial", "--gt", str(UCF / "pyannot.pkl"), "--detections", str(dets), "--all-videos",
+                 "--out", str(tmp_path / "all")]) == 0
+    every = json.loads((tmp_path / "all" / "metrics.json").read_text())["methods"][0]["ap"]["counts"]
+    assert every["num_videos"] == 3194 and every["num_detections"] == 19168
     code = main(["eval-spatial", "--gt", str(UCF / "pyannot.pkl"), "--split", str(REF / "spatial" / "videos.txt"),
                  "--detections", str(dets), "--out", str(tmp_path)])
     assert code == 0
