@@ -30,7 +30,7 @@ def _read_table(p: str, required: tuple, optional: tuple, text_cols: tuple) -> p
     """Read a CSV with a header into a DataFrame, turning every parse failure into an InputError."""
     dtypes = {c: str for c in text_cols}
     try:
-        df = pd.read_csv(p, dtype=dtypes, skipinitialspace=True, skip_blank_lines=False,
+        df = pd.read_csv(p, dtype=dtypes, engine="c", skipinitialspace=True, skip_blank_lines=False,
                          keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise InputError(p, None, "empty file (expected a header line " + ",".join(required) + ")") from None

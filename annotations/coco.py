@@ -32,17 +32,29 @@ class CocoIndex:
 
     @property
     def frame_of(self) -> dict:
-        """image id -> (video, frame_idx)."""
+        """image id -> (video, frame_idx).
+
+        >>> CocoIndex({("v", 0): 1}, {"a": 1}).frame_of
+        {1: ('v', 0)}
+        """
         return {i: k for k, i in self.image_of.items()}
 
     @property
     def class_of(self) -> dict:
-        """category id -> class name."""
+        """category id -> class name.
+
+        >>> CocoIndex({("v", 0): 1}, {"a": 1}).class_of
+        {1: 'a'}
+        """
         return {i: c for c, i in self.category_of.items()}
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """Class names in category-id order."""
+        """Class names in category-id order.
+
+        >>> CocoIndex({}, {"b": 1, "a": 2}).classes
+        ('b', 'a')
+        """
         return tuple(c for c, _ in sorted(self.category_of.items(), key=lambda kv: kv[1]))
 
     @classmethod

@@ -28,7 +28,12 @@ class APResult:
 
     @property
     def mean_ap(self) -> np.ndarray:
-        """(K,) mean over classes with ground truth."""
+        """(K,) mean over classes with ground truth.
+
+        >>> APResult("p", np.array([0.5]), ("a", "b"), np.array([[0.5], [np.nan]]), np.array([2, 0]),
+        ...          np.array([1, 1])).mean_ap.tolist()
+        [0.5]
+        """
         valid = self.num_gt > 0
         if not valid.any():
             return np.full(len(self.thresholds), np.nan)
@@ -74,7 +79,12 @@ class APResult:
         return pd.DataFrame(rows, columns=["class", "threshold", "ap", "num_gt", "num_det"])
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (as written to ``metrics.json``); ``extra`` keys are merged in."""
+        """JSON-ready dict (as written to ``metrics.json``); ``extra`` keys are merged in.
+
+        >>> APResult("p", np.array([0.5]), ("a",), np.array([[0.5]]), np.array([2]), np.array([1]),
+        ...          extra={"counts": {"num_gt": 2}}).to_dict()["counts"]
+        {'num_gt': 2}
+        """
         return {
             "protocol": self.protocol,
             "thresholds": [float(t) for t in self.thresholds],
@@ -100,7 +110,11 @@ class CorLocResult:
 
     @property
     def mean_corloc(self) -> np.ndarray:
-        """(K,) mean over classes that have units (class-balanced, like mAP)."""
+        """(K,) mean over classes that have units (class-balanced, like mAP).
+
+        >>> CorLocResult("frame", np.array([0.5]), ("a", "b"), np.array([[1.0], [0.5]]), np.array([1, 3])).mean_corloc.tolist()
+        [0.75]
+        """
         valid = self.num_units > 0
         if not valid.any():
             return np.full(len(self.thresholds), np.nan)
@@ -138,7 +152,11 @@ class CorLocResult:
         return pd.DataFrame(rows, columns=["class", "threshold", "corloc", "num_units"])
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (as written to ``metrics.json``)."""
+        """JSON-ready dict (as written to ``metrics.json``).
+
+        >>> CorLocResult("frame", np.array([0.5]), ("a",), np.array([[1.0]]), np.array([1])).to_dict()["mean"]
+        [1.0]
+        """
         return {
             "unit": self.unit,
             "thresholds": [float(t) for t in self.thresholds],
