@@ -185,6 +185,7 @@ def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
     # the integer codes the parser already computed, so evaluators need not hash the strings again
     # (FrameBoxes is immutable; ``select`` and the constructor make objects without them)
     object.__setattr__(out, "_factorized", codes)
+    object.__setattr__(out, "_lines", df.index.to_numpy() + 2)  # file line of each row, for evaluator messages
     return out
 
 

@@ -40,12 +40,13 @@ def _per_row(video_codes: np.ndarray, names: list, video_info: Mapping | None, f
     return table[video_codes] if len(video_codes) else np.zeros(0)
 
 
-def _row_where(rows: np.ndarray, i: int) -> str:
-    return f"row {int(rows[i])}"
+def _where(i: int, lines) -> str:
+    """``line N`` of the file when the reader gave line numbers, else ``row i`` (0-based)."""
+    return f"line {int(lines[i])}" if lines is not None and len(lines) > i else f"row {i}"
 
 
 def check_inverted(boxes_xyxy: np.ndarray, video: np.ndarray, frame_idx: np.ndarray, what: str,
-                   source: str | None = None, width=None, height=None) -> None:
+                   source: str | None = None, width=None, height=None, lines=None) -> None:
     """Raise InputError if any box has ``x2 < x1`` or ``y2 < y1`` or a non-finite corner.
 
     Parameters
@@ -60,6 +61,8 @@ def check_inverted(boxes_xyxy: np.ndarray, video: np.ndarray, frame_idx: np.ndar
         The file, for the message.
     width, height : float arrays, shape (N,), optional
         Frame size of each row (NaN unknown), to tell whether ``x, y, w, h`` fits inside the frame.
+    lines : int array, shape (N,), optional
+        Line of each row in ``source``, for the message (default: ``row i``).
 
     Examples
     --------
@@ -78,7 +81,7 @@ def check_inverted(boxes_xyxy: np.ndarray, video: np.ndarray, frame_idx: np.ndar
         return
     i = int(np.flatnonzero(bad)[0])
     if not finite[i]:
-        raise InputError(source, f"row {i}", f"{what} box {b[i].tolist()} of {video[i]} frame {frame_idx[i]} "
+        raise InputError(source, _where(i, lines), f"{what} box {b[i].tolist()} of {video[i]} frame {frame_idx[i]} "
                          "is not finite")
     fits = bool(np.all(b[finite, 2:] >= 0))
     if fits and width is not None and height is not None:
@@ -90,13 +93,13 @@ def check_inverted(boxes_xyxy: np.ndarray, video: np.ndarray, frame_idx: np.ndar
     hint = ("; every row would fit if the columns were x, y, w, h: boxes look like x, y, w, h; convert them "
             "to x1 = x, y1 = y, x2 = x + w, y2 = y + h" if fits else
             "; reading the columns as x, y, w, h would not fit every row either")
-    raise InputError(source, f"row {i}",
+    raise InputError(source, _where(i, lines),
                      f"{what} box {b[i].tolist()} of {video[i]} frame {frame_idx[i]} is inverted (need x2 >= x1 "
                      f"and y2 >= y1; {int(inverted.sum())} of {len(b)} rows have x2 < x1 or y2 < y1){hint}")
 
 
 def check_frames(video_codes: np.ndarray, names: list, frame_idx: np.ndarray, video_info: Mapping | None,
-                 what: str = "detection", source: str | None = None) -> None:
+                 what: str = "detection", source: str | None = None, lines=None) -> None:
     """Raise InputError if any row's frame is outside ``[0, numf)`` of its video.
 
     Parameters
@@ -109,6 +112,8 @@ def check_frames(video_codes: np.ndarray, names: list, frame_idx: np.ndarray, vi
         0-based frame indices.
     video_info : mapping of str to VideoInfo, optional
         ``num_frames`` of each video (videos without it are not checked).
+    lines : int array, shape (N,), optional
+        Line of each row in ``source``, for the message.
 
     Examples
     --------
@@ -135,7 +140,7 @@ def check_frames(video_codes: np.ndarray, names: list, frame_idx: np.ndarray, vi
             "0-based here, as in pyannot.pkl)" if shifted_ok else
             "; they do not all fit frame - 1 either, so it is not a 1-based offset: check that the frames "
             "belong to these videos")
-    raise InputError(source, f"row {i}",
+    raise InputError(source, _where(i, lines),
                      f"{int(bad.sum())} of {int(known.sum())} {what} rows have a frame outside [0, numf) of their "
                      f"video (first: {names[int(video_codes[i])]} frame {int(f[i])}, a video of "
                      f"{int(numf[i])} frames){hint}")

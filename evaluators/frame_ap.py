@@ -240,15 +240,17 @@ def _prepare(gt: FrameBoxes, detections: FrameBoxes, classes, unknown_videos: st
     classes = resolve_classes(gt, detections, classes, (g_l[1], d_l[1]))
     warnings: list[str] = []
     det_vcodes, det_vnames = d_v
+    lines = getattr(detections, "_lines", None)  # the reader's line numbers, for messages
     if video_info is not None:  # frame ranges and frame sizes of the detections' videos
-        check_frames(det_vcodes, det_vnames, detections.frame_idx, video_info, "detection", detections.source or None)
+        check_frames(det_vcodes, det_vnames, detections.frame_idx, video_info, "detection", detections.source or None,
+                     lines)
     width = height = None
     if video_info is not None and len(detections):
         width = np.array([getattr(video_info.get(n), "width", None) or np.nan for n in det_vnames])[det_vcodes]
         height = np.array([getattr(video_info.get(n), "height", None) or np.nan for n in det_vnames])[det_vcodes]
     check_inverted(gt.boxes_xyxy, gt.video, gt.frame_idx, "ground-truth", gt.source or None)
     check_inverted(detections.boxes_xyxy, detections.video, detections.frame_idx, "detection",
-                   detections.source or None, width, height)
+                   detections.source or None, width, height, lines)
     if video_info is not None:
         warnings += check_inside_frame(det_vcodes, det_vnames, detections.boxes_xyxy, video_info, "detection",
                                        detections.source or None)

@@ -255,3 +255,11 @@ def test_functions_are_not_shadowed_by_their_submodules():
             "assert callable(frame_ap) and callable(video_ap)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
+
+
+def test_sanity_errors_name_the_csv_line(tmp_path):
+    (tmp_path / "d.csv").write_text("video,frame,label,score,x1,y1,x2,y2\n\nv,0,a,0.9,0,0,10,10\nv,11,a,0.5,0,0,10,10\n")
+    dets = read_boxes_csv(tmp_path / "d.csv")  # line 2 is blank: row 1 is line 4
+    gt = fb([("v", 0, "a", A)], scored=False)
+    with pytest.raises(InputError, match=r"d\.csv: line 4: 1 of 2 detection rows have a frame outside"):
+        frame_ap(gt, dets, [0.5], video_info=INFO)
