@@ -211,7 +211,7 @@ class _Prepared:
     prob: FrameProblem
     warnings: tuple[str, ...]
     counts: dict
-    pairs: dict  # protocol-independent grouping, by "all" / "truncated100"
+    pairs: dict  # GroupPairs by detection set: "all", or "max100" after COCO's per-image cut
 
 
 #: small LRU cache of (key, (gt, detections, video_info), prepared), newest last; the inputs are held so that
