@@ -263,3 +263,11 @@ def test_sanity_errors_name_the_csv_line(tmp_path):
     gt = fb([("v", 0, "a", A)], scored=False)
     with pytest.raises(InputError, match=r"d\.csv: line 4: 1 of 2 detection rows have a frame outside"):
         frame_ap(gt, dets, [0.5], video_info=INFO)
+
+
+def test_near_miss_video_names_are_an_error_even_as_false_positives():
+    gt = fb([("Biking/v_Biking_g01_c01", 0, "a", A)], scored=False)
+    dets = fb([("v_Biking_g01_c01.avi", 0, "a", A, 0.9)], source="d.csv")  # no class folder, an extension
+    for mode in ("error", "fp", "drop"):
+        with pytest.raises(InputError, match=r"d\.csv: .*near misses.*looks like 'Biking/v_Biking_g01_c01'"):
+            frame_ap(gt, dets, [0.5], unknown_videos=mode)
