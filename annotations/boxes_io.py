@@ -30,7 +30,7 @@ def _read_table(p: str, required: tuple, optional: tuple, text_cols: tuple) -> p
     """Read a CSV with a header into a DataFrame, turning every parse failure into an InputError."""
     dtypes = {c: str for c in text_cols}
     try:
-        df = pd.read_csv(p, dtype=dtypes, skipinitialspace=True, skip_blank_lines=False,
+        df = pd.read_csv(p, dtype=dtypes, engine="c", skipinitialspace=True, skip_blank_lines=False,
                          keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise InputError(p, None, "empty file (expected a header line " + ",".join(required) + ")") from None
@@ -54,12 +54,20 @@ def _read_table(p: str, required: tuple, optional: tuple, text_cols: tuple) -> p
     return df
 
 
-def _text_column(df: pd.DataFrame, col: str, p: str) -> np.ndarray:
-    values = df[col]
-    bad = values.isna().to_numpy() | (values.str.strip() == "").to_numpy()
+def _text_column(df: pd.DataFrame, col: str, p: str, codes_out: dict | None = None) -> np.ndarray:
+    """A stripped, non-empty text column as a numpy unicode array; distinct values are stripped once.
+
+    ``codes_out[col]`` receives (int64 codes, distinct names) for evaluators (see :func:`read_boxes_csv`).
+    """
+    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+    stripped = np.array([str(u).strip() for u in uniques], dtype=str) if len(uniques) else np.zeros(0, dtype=str)
+    empty = np.flatnonzero(stripped == "") if len(stripped) else np.zeros(0, np.int64)
+    bad = (codes < 0) | np.isin(codes, empty)
     if bad.any():
         raise InputError(p, _line(df.index[np.flatnonzero(bad)[0]]), f"empty {col}")
-    return values.str.strip().to_numpy(dtype=str)
+    if codes_out is not None:
+        codes_out[col] = (codes.astype(np.int64, copy=False), stripped.tolist())
+    return stripped[codes] if len(codes) else np.zeros(0, dtype=str)
 
 
 def _numeric_column(df: pd.DataFrame, col: str, p: str, integer: bool = False) -> np.ndarray:
@@ -87,19 +95,31 @@ def _numeric_column(df: pd.DataFrame, col: str, p: str, integer: bool = False) -
     return arr
 
 
+def _xywh_hint(boxes: np.ndarray) -> str:
+    """Whether reading the four coordinate columns as ``x, y, w, h`` would give valid boxes on every row."""
+    if len(boxes) and np.all(boxes[:, 2:] >= 0):
+        return ("; every row would be valid read as x, y, w, h: boxes look like x, y, w, h; write x2 = x + w, "
+                "y2 = y + h")
+    return "; reading the columns as x, y, w, h would not fit every row either"
+
+
 def _check_boxes(df: pd.DataFrame, p: str, frame: np.ndarray, boxes: np.ndarray, score, labels, classes,
                  inverted_boxes: str = "error"):
-    """Validate frames, box corners, scores and class names; raise on the first bad row."""
+    """Validate frames, box corners and class names; raise on the first bad row.
+
+    Scores may be any finite number (negative, above 1: only their ranking matters, as in the
+    official programs); non-finite ones are refused by :func:`_numeric_column`.
+    """
     if inverted_boxes not in ("error", "keep"):
-        raise ValueError(f"inverted_boxes must be 'error' or 'keep', got {inverted_boxes!r}")
+        raise InputError(None, "inverted_boxes", f"must be 'error' or 'keep', got {inverted_boxes!r}")
     checks = [(frame < 0, lambda i: f"negative frame {frame[i]} (frames are 0-based)")]
     if inverted_boxes == "error":
+        n_bad = int(np.sum((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])))
+        of = f"; {n_bad} of {len(boxes)} rows are inverted"
         checks += [
-            (boxes[:, 2] < boxes[:, 0], lambda i: f"x2 < x1 ({boxes[i, 2]} < {boxes[i, 0]})"),
-            (boxes[:, 3] < boxes[:, 1], lambda i: f"y2 < y1 ({boxes[i, 3]} < {boxes[i, 1]})"),
+            (boxes[:, 2] < boxes[:, 0], lambda i: f"x2 < x1 ({boxes[i, 2]} < {boxes[i, 0]}){of}{_xywh_hint(boxes)}"),
+            (boxes[:, 3] < boxes[:, 1], lambda i: f"y2 < y1 ({boxes[i, 3]} < {boxes[i, 1]}){of}{_xywh_hint(boxes)}"),
         ]
-    if score is not None:
-        checks.append((score < 0, lambda i: f"negative score {score[i]}"))
     for bad, message in checks:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -116,27 +136,70 @@ def read_boxes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
                    allow_empty: bool = False, videos=None, inverted_boxes: str = "error") -> FrameBoxes:
     """Read a per-frame box CSV into FrameBoxes (detections if it has ``score``, else ground truth).
 
-    ``classes`` (optional) rejects unknown class names; ``videos`` (optional) sets ``FrameBoxes.videos``.
-    An empty file is an error unless ``allow_empty``; so is a box with x2 < x1 or y2 < y1 unless
-    ``inverted_boxes="keep"``.
+    Parsed by pandas' C engine; every bad cell is reported with its line. Scores may be any finite
+    number (negative, above 1).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        CSV with header ``video,frame,label[,score],x1,y1,x2,y2``; ``frame`` 0-based, pixels.
+    classes : sequence of str, optional
+        Rejects unknown class names (with their line).
+    require_score : bool
+        The ``score`` column must be present.
+    allow_empty : bool
+        A header-only file gives empty FrameBoxes instead of an error.
+    videos : sequence of str, optional
+        Sets ``FrameBoxes.videos`` (default: the videos of the rows).
+    inverted_boxes : {"error", "keep"}
+        A box with x2 < x1 or y2 < y1 is an error (the message says whether the columns look like
+        ``x, y, w, h``) unless "keep".
+
+    Returns
+    -------
+    FrameBoxes
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("video,frame,label,score,x1,y1,x2,y2\\nv,3,a,-1.5,0,0,10,10\\n")
+    >>> b = read_boxes_csv(p)
+    >>> b.frame_idx.tolist(), b.score.tolist()
+    ([3], [-1.5])
     """
     p = require_file(path, "box CSV")
     required = BOX_COLUMNS if require_score else tuple(c for c in BOX_COLUMNS if c != "score")
     df = _read_table(p, required, ("score",), ("video", "label"))
     if len(df) == 0 and not allow_empty:
         raise InputError(p, None, "no boxes (the file has only a header)")
-    video = _text_column(df, "video", p)
-    label = _text_column(df, "label", p)
+    codes: dict = {}
+    video = _text_column(df, "video", p, codes)
+    label = _text_column(df, "label", p, codes)
     frame = _numeric_column(df, "frame", p, integer=True)
     boxes = np.stack([_numeric_column(df, c, p) for c in _COORDS], axis=1) if len(df) else np.zeros((0, 4))
     score = _numeric_column(df, "score", p) if "score" in df.columns else None
     _check_boxes(df, p, frame, boxes, score, label, classes, inverted_boxes)
-    return FrameBoxes(video, frame, label, boxes, score, videos=tuple(videos) if videos is not None else (),
-                      source=p)
+    out = FrameBoxes(video, frame, label, boxes, score, videos=tuple(videos) if videos is not None else (),
+                     source=p)
+    # the integer codes the parser already computed, so evaluators need not hash the strings again
+    # (FrameBoxes is immutable; ``select`` and the constructor make objects without them)
+    object.__setattr__(out, "_factorized", codes)
+    object.__setattr__(out, "_lines", df.index.to_numpy() + 2)  # file line of each row, for evaluator messages
+    return out
 
 
 def write_boxes_csv(path: str | os.PathLike, boxes: FrameBoxes) -> None:
-    """Write FrameBoxes as ``video,frame,label[,score],x1,y1,x2,y2`` (atomically, full float precision)."""
+    """Write FrameBoxes as ``video,frame,label[,score],x1,y1,x2,y2`` (atomically, full float precision).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> write_boxes_csv(p, FrameBoxes(["v"], [3], ["a"], [[0, 0, 10, 10]], [0.25]))
+    >>> read_boxes_csv(p).score.tolist()
+    [0.25]
+    """
     cols = {"video": boxes.video, "frame": boxes.frame_idx, "label": boxes.label}
     if boxes.score is not None:
         cols["score"] = boxes.score
@@ -152,6 +215,27 @@ def read_tubes_csv(path: str | os.PathLike, classes=None, require_score: bool = 
 
     Boxes with x2 < x1 or y2 < y1 are kept by default: trackers produce them and ACT's video-AP
     evaluates them as they are (``video_ap`` warns); ``inverted_boxes="error"`` rejects them.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        CSV with header ``tube,video,label[,score],frame,x1,y1,x2,y2``, one row per frame of a tube.
+    classes, require_score, allow_empty
+        As :func:`read_boxes_csv`.
+    inverted_boxes : {"keep", "error"}
+
+    Returns
+    -------
+    tuple of Tube
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("tube,video,label,score,frame,x1,y1,x2,y2\\n7,v,a,2.5,1,0,0,9,9\\n7,v,a,2.5,0,0,0,9,9\\n")
+    >>> t = read_tubes_csv(p)[0]
+    >>> t.frame_idx.tolist(), t.score
+    ([0, 1], 2.5)
     """
     p = require_file(path, "tube CSV")
     required = TUBE_COLUMNS if require_score else tuple(c for c in TUBE_COLUMNS if c != "score")
@@ -200,6 +284,14 @@ def write_tubes_csv(path: str | os.PathLike, tubes) -> None:
     """Write Tubes as ``tube,video,label,score,frame,x1,y1,x2,y2`` with tube ids 0..n-1 (atomically).
 
     The ``score`` column is left out when every tube's score is NaN (ground truth).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> write_tubes_csv(p, [Tube("v", "a", [4, 5], [[0, 0, 9, 9]] * 2, 0.5)])
+    >>> open(p).read().splitlines()[1]
+    '0,v,a,0.5,4,0.0,0.0,9.0,9.0'
     """
     tubes = tuple(tubes)
     lengths = np.array([len(t.frame_idx) for t in tubes], dtype=np.int64)

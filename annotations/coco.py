@@ -32,20 +32,40 @@ class CocoIndex:
 
     @property
     def frame_of(self) -> dict:
+        """image id -> (video, frame_idx).
+
+        >>> CocoIndex({("v", 0): 1}, {"a": 1}).frame_of
+        {1: ('v', 0)}
+        """
         return {i: k for k, i in self.image_of.items()}
 
     @property
     def class_of(self) -> dict:
+        """category id -> class name.
+
+        >>> CocoIndex({("v", 0): 1}, {"a": 1}).class_of
+        {1: 'a'}
+        """
         return {i: c for c, i in self.category_of.items()}
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """Class names in category-id order."""
+        """Class names in category-id order.
+
+        >>> CocoIndex({}, {"b": 1, "a": 2}).classes
+        ('b', 'a')
+        """
         return tuple(c for c, _ in sorted(self.category_of.items(), key=lambda kv: kv[1]))
 
     @classmethod
     def from_boxes(cls, *boxes: FrameBoxes, classes=None) -> "CocoIndex":
-        """Our numbering for the frames of ``boxes``: images by (video name, frame), categories by class list."""
+        """Our numbering for the frames of ``boxes``: images by (video name, frame), categories by class list.
+
+        Examples
+        --------
+        >>> CocoIndex.from_boxes(FrameBoxes(["w", "v"], [0, 4], ["a", "a"], [[0, 0, 1, 1]] * 2)).image_of
+        {('v', 4): 1, ('w', 0): 2}
+        """
         keys = set()
         videos: dict[str, None] = {}
         for b in boxes:
@@ -63,7 +83,14 @@ def _xywh(boxes_xyxy: np.ndarray) -> list[list[float]]:
 
 
 def gt_to_coco(gt: FrameBoxes, index: CocoIndex, frame_size_wh: tuple[int, int] | None = None) -> dict:
-    """COCO ground-truth dict of ``gt`` under ``index`` (``width``/``height`` only if ``frame_size_wh``)."""
+    """COCO ground-truth dict of ``gt`` under ``index`` (``width``/``height`` only if ``frame_size_wh``).
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[1, 2, 11, 7]])
+    >>> gt_to_coco(gt, CocoIndex.from_boxes(gt))["annotations"][0]["bbox"]
+    [1.0, 2.0, 10.0, 5.0]
+    """
     images = []
     for (video, frame), image_id in sorted(index.image_of.items(), key=lambda kv: kv[1]):
         entry = {"id": image_id, "file_name": f"{video}/{frame:05d}.jpg", "video": video, "frame_idx": frame}
@@ -82,19 +109,36 @@ def gt_to_coco(gt: FrameBoxes, index: CocoIndex, frame_size_wh: tuple[int, int] 
 
 def write_coco_gt(path: str | os.PathLike, gt: FrameBoxes, classes=None, index: CocoIndex | None = None,
                   frame_size_wh: tuple[int, int] | None = None) -> CocoIndex:
-    """Write ``gt`` as a COCO ground-truth JSON (atomically) and return the index used."""
+    """Write ``gt`` as a COCO ground-truth JSON (atomically) and return the index used.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "gt.json")
+    >>> index = write_coco_gt(p, FrameBoxes(["v"], [0], ["a"], [[1, 2, 11, 7]]))
+    >>> read_coco_gt(p).boxes_xyxy.tolist()
+    [[1.0, 2.0, 11.0, 7.0]]
+    """
     index = index or CocoIndex.from_boxes(gt, classes=classes)
     atomic_write_text(path, json.dumps(gt_to_coco(gt, index, frame_size_wh)))
     return index
 
 
 def detections_to_coco(detections: FrameBoxes, index: CocoIndex) -> list[dict]:
-    """COCO result list (``image_id, category_id, bbox, score``) of ``detections`` under ``index``."""
+    """COCO result list (``image_id, category_id, bbox, score``) of ``detections`` under ``index``.
+
+    Examples
+    --------
+    >>> d = FrameBoxes(["v"], [0], ["a"], [[1, 2, 11, 7]], [-0.5])
+    >>> detections_to_coco(d, CocoIndex.from_boxes(d))
+    [{'image_id': 1, 'category_id': 1, 'bbox': [1.0, 2.0, 10.0, 5.0], 'score': -0.5}]
+    """
     if detections.score is None:
-        raise ValueError("detections need scores")
+        raise InputError(detections.source or None, None, "detections need scores")
     missing = set(zip(detections.video.tolist(), detections.frame_idx.tolist())) - set(index.image_of)
     if missing:
-        raise ValueError(f"{len(missing)} detection frames have no COCO image (e.g. {sorted(missing)[0]})")
+        raise InputError(detections.source or None, None,
+                         f"{len(missing)} detection frames have no COCO image (e.g. {sorted(missing)[0]})")
     return [{"image_id": index.image_of[(v, f)], "category_id": index.category_of[c], "bbox": box, "score": s}
             for v, f, c, box, s in zip(detections.video.tolist(), detections.frame_idx.tolist(),
                                        detections.label.tolist(), _xywh(detections.boxes_xyxy),
@@ -102,7 +146,18 @@ def detections_to_coco(detections: FrameBoxes, index: CocoIndex) -> list[dict]:
 
 
 def write_coco_results(path: str | os.PathLike, detections: FrameBoxes, index: CocoIndex) -> None:
-    """Write ``detections`` as a COCO result JSON list (atomically)."""
+    """Write ``detections`` as a COCO result JSON list (atomically).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> d = FrameBoxes(["v"], [0], ["a"], [[1, 2, 11, 7]], [0.5])
+    >>> index = CocoIndex.from_boxes(d)
+    >>> write_coco_results(p, d, index)
+    >>> read_coco_results(p, index).score.tolist()
+    [0.5]
+    """
     atomic_write_text(path, json.dumps(detections_to_coco(detections, index)))
 
 
@@ -189,7 +244,16 @@ def _parse_index(p: str, data, frame_base: int | None) -> CocoIndex:
 
 
 def read_coco_index(path: str | os.PathLike, frame_base: int | None = None) -> CocoIndex:
-    """The image and category maps of a COCO ground-truth JSON (needed to read COCO results)."""
+    """The image and category maps of a COCO ground-truth JSON (needed to read COCO results).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "gt.json")
+    >>> _ = write_coco_gt(p, FrameBoxes(["v"], [4], ["a"], [[1, 2, 11, 7]]))
+    >>> read_coco_index(p).frame_of
+    {1: ('v', 4)}
+    """
     p = require_file(path, "COCO ground-truth JSON")
     return _parse_index(p, _load_json(p), frame_base)
 
@@ -198,6 +262,14 @@ def read_coco_gt(path: str | os.PathLike, classes=None, frame_base: int | None =
     """Read a COCO ground-truth JSON into FrameBoxes (crowd annotations are refused).
 
     Images need ``video`` and ``frame_idx`` keys, or ``frame_base`` (0 or 1) to parse ``file_name``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "gt.json")
+    >>> _ = write_coco_gt(p, FrameBoxes(["v"], [4], ["a"], [[1, 2, 11, 7]]))
+    >>> read_coco_gt(p).frame_idx.tolist()
+    [4]
     """
     p = require_file(path, "COCO ground-truth JSON")
     data = _load_json(p)
@@ -230,7 +302,19 @@ def read_coco_gt(path: str | os.PathLike, classes=None, frame_base: int | None =
 
 
 def read_coco_results(path: str | os.PathLike, index: CocoIndex, classes=None, allow_empty: bool = False) -> FrameBoxes:
-    """Read a COCO result JSON list into detection FrameBoxes, mapping ids through ``index``."""
+    """Read a COCO result JSON list into detection FrameBoxes, mapping ids through ``index``.
+
+    Scores may be any finite number (negative, above 1); NaN, infinity or a missing score are errors.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "r.json")
+    >>> _ = open(p, "w").write(json.dumps([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 3}]))
+    >>> index = CocoIndex.from_boxes(FrameBoxes(["v"], [0], ["a"], [[0, 0, 1, 1]]))
+    >>> read_coco_results(p, index).boxes_xyxy.tolist()
+    [[0.0, 0.0, 5.0, 5.0]]
+    """
     p = require_file(path, "COCO result JSON")
     data = _load_json(p)
     if isinstance(data, dict) and isinstance(data.get("annotations"), list):
@@ -251,8 +335,8 @@ def read_coco_results(path: str | os.PathLike, index: CocoIndex, classes=None, a
         if r.get("category_id") not in class_of:
             raise InputError(p, f"key '{where}.category_id'", f"unknown category id {r.get('category_id')!r}")
         s = r.get("score")
-        if not isinstance(s, (int, float)) or isinstance(s, bool) or math.isnan(s) or math.isinf(s) or s < 0:
-            raise InputError(p, f"key '{where}.score'", f"score must be a finite number >= 0, found {s!r}")
+        if not isinstance(s, (int, float)) or isinstance(s, bool) or math.isnan(s) or math.isinf(s):
+            raise InputError(p, f"key '{where}.score'", f"score must be a finite number, found {s!r}")
         v, f = frame_of[r["image_id"]]
         video.append(v)
         frame.append(f)

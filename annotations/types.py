@@ -15,7 +15,23 @@ AMBIGUOUS = "Ambiguous"
 
 
 def _str_array(values) -> np.ndarray:
+    """``values`` as a numpy unicode array (returned as is when it already is one: readers build them)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U" and values.ndim == 1:
+        return values
     return np.asarray(values, dtype=object).astype(str) if len(values) else np.zeros(0, dtype=str)
+
+
+def _summary(table, what: str, extra: str = "") -> str:
+    """One-line description shared by Segments and FrameBoxes."""
+    kind = "ground truth" if table.score is None else "detections"
+    n_videos = len(table.videos)
+    n_classes = len(set(table.label.tolist())) if len(table) else 0
+    text = f"{type(table).__name__}({kind}, {len(table)} {what}, {n_videos} videos, {n_classes} labels{extra}"
+    if table.source:
+        text += f", from {table.source}"
+    if table.notes:
+        text += f", {len(table.notes)} note(s)"
+    return text + ")"
 
 
 def _finish_columns(table, columns: tuple[str, ...]) -> None:
@@ -62,11 +78,41 @@ class Segments:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        """Sorted class names present (AMBIGUOUS excluded)."""
+        """Sorted class names present (AMBIGUOUS excluded).
+
+        >>> Segments(["v", "v"], [0, 1], [1, 2], ["b", AMBIGUOUS]).classes
+        ('b',)
+        """
         return tuple(sorted(set(self.label.tolist()) - {AMBIGUOUS}))
 
+    def __repr__(self) -> str:
+        """One line: ground truth or detections, rows, videos, labels, source.
+
+        >>> Segments(["v"], [1.0], [2.5], ["a"], [0.9])
+        Segments(detections, 1 segments, 1 videos, 1 labels)
+        """
+        return _summary(self, "segments")
+
+    def to_dataframe(self):
+        """``pandas.DataFrame`` with columns ``video, t_start_s, t_end_s, label[, score]``, one row per segment.
+
+        >>> Segments(["v"], [1.0], [2.5], ["a"]).to_dataframe().values.tolist()
+        [['v', 1.0, 2.5, 'a']]
+        """
+        import pandas as pd
+
+        cols = {"video": self.video, "t_start_s": self.t_start_s, "t_end_s": self.t_end_s, "label": self.label}
+        if self.score is not None:
+            cols["score"] = self.score
+        return pd.DataFrame(cols)
+
     def select(self, mask: np.ndarray) -> "Segments":
-        """Rows where ``mask`` is true (the ``videos`` set is kept)."""
+        """Rows where ``mask`` is true (the ``videos`` set is kept).
+
+        >>> s = Segments(["v", "w"], [0, 1], [1, 2], ["a", "a"])
+        >>> len(s.select(np.array([False, True]))), s.select(np.array([False, True])).videos
+        (1, ('v', 'w'))
+        """
         return Segments(self.video[mask], self.t_start_s[mask], self.t_end_s[mask], self.label[mask],
                         None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
@@ -99,9 +145,42 @@ class FrameBoxes:
 
     @property
     def classes(self) -> tuple[str, ...]:
+        """Sorted class names present.
+
+        >>> FrameBoxes(["v", "v"], [0, 0], ["b", "a"], [[0, 0, 1, 1]] * 2).classes
+        ('a', 'b')
+        """
         return tuple(sorted(set(self.label.tolist())))
 
+    def __repr__(self) -> str:
+        """One line: ground truth or detections, rows, videos, labels, source.
+
+        >>> FrameBoxes(["v", "v"], [0, 1], ["a", "a"], [[0, 0, 10, 10]] * 2)
+        FrameBoxes(ground truth, 2 boxes, 1 videos, 1 labels)
+        """
+        return _summary(self, "boxes")
+
+    def to_dataframe(self):
+        """``pandas.DataFrame`` with columns ``video, frame_idx, label[, score], x1, y1, x2, y2``, one row per box.
+
+        >>> FrameBoxes(["v"], [3], ["a"], [[0, 0, 10, 5]], [0.5]).to_dataframe().values.tolist()
+        [['v', 3, 'a', 0.5, 0.0, 0.0, 10.0, 5.0]]
+        """
+        import pandas as pd
+
+        cols = {"video": self.video, "frame_idx": self.frame_idx, "label": self.label}
+        if self.score is not None:
+            cols["score"] = self.score
+        for j, c in enumerate(("x1", "y1", "x2", "y2")):
+            cols[c] = self.boxes_xyxy[:, j]
+        return pd.DataFrame(cols)
+
     def select(self, mask: np.ndarray) -> "FrameBoxes":
+        """Rows where ``mask`` is true (the ``videos`` set is kept).
+
+        >>> FrameBoxes(["v", "w"], [0, 0], ["a", "a"], [[0, 0, 1, 1]] * 2).select(np.array([True, False])).video.tolist()
+        ['v']
+        """
         return FrameBoxes(self.video[mask], self.frame_idx[mask], self.label[mask], self.boxes_xyxy[mask],
                           None if self.score is None else self.score[mask], self.videos, self.source, self.notes)
 
@@ -124,11 +203,20 @@ class Tube:
 
     @property
     def start_frame(self) -> int:
+        """First frame (0-based).
+
+        >>> Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2).start_frame
+        3
+        """
         return int(self.frame_idx[0])
 
     @property
     def end_frame(self) -> int:
-        """Last frame, inclusive."""
+        """Last frame, inclusive.
+
+        >>> Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2).end_frame
+        4
+        """
         return int(self.frame_idx[-1])
 
 
@@ -157,11 +245,22 @@ class TubeDataset:
     source: str = ""
 
     def tubes_of(self, videos) -> tuple[Tube, ...]:
+        """The tubes of ``videos``, in dataset order.
+
+        >>> ds = TubeDataset(("a",), {}, (Tube("v", "a", [0], [[0, 0, 1, 1]]), Tube("w", "a", [0], [[0, 0, 1, 1]])))
+        >>> [t.video for t in ds.tubes_of(["w"])]
+        ['w']
+        """
         keep = set(videos)
         return tuple(t for t in self.tubes if t.video in keep)
 
     def frame_boxes(self, videos=None) -> FrameBoxes:
-        """Ground-truth boxes of ``videos`` (default: all) flattened to one row per box."""
+        """Ground-truth boxes of ``videos`` (default: all) flattened to one row per box.
+
+        >>> ds = TubeDataset(("a",), {"v": VideoInfo("v")}, (Tube("v", "a", [3, 4], [[0, 0, 1, 1]] * 2),))
+        >>> ds.frame_boxes().frame_idx.tolist()
+        [3, 4]
+        """
         names = tuple(self.videos) if videos is None else tuple(videos)
         tubes = self.tubes_of(names)
         if not tubes:
@@ -188,6 +287,11 @@ class ClassScores:
     source: str = ""
 
     def top1(self) -> dict[str, str]:
+        """The highest-scoring class of each video.
+
+        >>> ClassScores(("v",), ("a", "b"), np.array([[0.2, 0.7]])).top1()
+        {'v': 'b'}
+        """
         idx = np.argmax(self.scores, axis=1)
         return {v: self.classes[i] for v, i in zip(self.videos, idx)}
 

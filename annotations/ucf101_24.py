@@ -24,7 +24,14 @@ FRAME_HEIGHT = 240
 
 
 def ucf101_24_classes() -> tuple[str, ...]:
-    """The 24 class names in label order (label 0 = Basketball), from the bundled class list."""
+    """The 24 class names in label order (label 0 = Basketball), from the bundled class list.
+
+    Examples
+    --------
+    >>> classes = ucf101_24_classes()
+    >>> len(classes), classes[0]
+    (24, 'Basketball')
+    """
     text = resources.files("annotations").joinpath("classes/ucf101_24.txt").read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
@@ -32,7 +39,16 @@ def ucf101_24_classes() -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------- splits
 
 def write_split_list(path: str | os.PathLike, videos) -> None:
-    """Write one video name per line (atomically)."""
+    """Write one video name per line (atomically).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "testlist.txt")
+    >>> write_split_list(p, ["a/v_a_g01_c01", "b/v_b_g02_c01"])
+    >>> read_split_list(p)
+    ('a/v_a_g01_c01', 'b/v_b_g02_c01')
+    """
     atomic_write_text(path, "".join(f"{v}\n" for v in videos))
 
 
@@ -104,6 +120,28 @@ def read_pyannot(path: str | os.PathLike, split_file: str | os.PathLike | None =
     Classes come from the file when it carries them, else ``classes``, else the bundled list.
     ``split_file`` (e.g. ``testlist01.txt``) sets ``test_videos``; ``trainvideos`` in the file sets
     ``train_videos`` (names absent from the annotations are dropped: 6 train videos were removed).
+
+    Parameters
+    ----------
+    path : str or PathLike
+    split_file : str or PathLike, optional
+    classes : sequence of str, optional
+
+    Returns
+    -------
+    TubeDataset
+        0-based ``frame_idx``, ``boxes_xyxy = [x, y, x + w, y + h]``, VideoInfo with ``num_frames``
+        and the 320x240 frame size.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "pyannot.pkl")
+    >>> ds = TubeDataset(("a",), {"v": VideoInfo("v", "a", 5)}, (Tube("v", "a", [1, 2], [[0, 0, 9, 9]] * 2),))
+    >>> write_pyannot(p, ds)
+    >>> got = read_pyannot(p, classes=("a",))
+    >>> got.videos["v"].num_frames, got.tubes[0].boxes_xyxy.tolist()
+    (5, [[0.0, 0.0, 9.0, 9.0], [0.0, 0.0, 9.0, 9.0]])
     """
     p = require_file(path, "UCF101-24 annotation pickle")
     data = safe_load_pickle(p)
@@ -182,12 +220,20 @@ def write_pyannot(path: str | os.PathLike, dataset: TubeDataset, with_class_name
 
     Boxes become ``[x, y, w, h]``; integral boxes are stored as uint8/uint16 like the originals.
     Readable back with :func:`read_pyannot` (pickle protocol 3, numpy globals only).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "pyannot.pkl")
+    >>> write_pyannot(p, TubeDataset(("a",), {"v": VideoInfo("v", "a", 3)}, ()))
+    >>> list(read_pyannot(p, classes=("a",)).videos)
+    ['v']
     """
     index = {c: i for i, c in enumerate(dataset.classes)}
     by_video: dict[str, list[Tube]] = {v: [] for v in dataset.videos}
     for t in dataset.tubes:
         if t.video not in by_video:
-            raise ValueError(f"tube of video {t.video!r}, which is not in dataset.videos")
+            raise InputError(None, "dataset", f"tube of video {t.video!r}, which is not in dataset.videos")
         by_video[t.video].append(t)
     db = {}
     for name, info in dataset.videos.items():
@@ -196,7 +242,7 @@ def write_pyannot(path: str | os.PathLike, dataset: TubeDataset, with_class_name
         annots = []
         for t in tubes:
             if len(t.frame_idx) and np.any(np.diff(t.frame_idx) != 1):
-                raise ValueError(f"tube of {name!r} has non-contiguous frames; pyannot needs sf..ef-1")
+                raise InputError(None, "dataset", f"tube of {name!r} has non-contiguous frames; pyannot needs sf..ef-1")
             xywh = np.concatenate([t.boxes_xyxy[:, :2], t.boxes_xyxy[:, 2:] - t.boxes_xyxy[:, :2]], axis=1)
             annots.append({"label": index[t.label], "sf": t.start_frame, "ef": t.end_frame + 1,
                            "boxes": _compact_uint(xywh)})
@@ -227,6 +273,18 @@ def read_final_annots_mat(path: str | os.PathLike, classes=None,
 
     Gives the same tubes as ``pyannot.pkl``; the .mat has no class names (bundled list used) and no
     video-level label (taken from the video's first tube).
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, scipy.io
+    >>> p = os.path.join(tempfile.mkdtemp(), "finalAnnots.mat")
+    >>> tube = np.zeros((1, 1), dtype=[("sf", "O"), ("ef", "O"), ("class", "O"), ("boxes", "O")])
+    >>> tube[0, 0] = (np.array([[2]]), np.array([[3]]), np.array([[1]]), np.array([[0, 0, 9, 9], [1, 1, 9, 9]]))
+    >>> annot = np.zeros((1, 1), dtype=[("name", "O"), ("num_imgs", "O"), ("tubes", "O")])
+    >>> annot[0, 0] = (np.array(["a/v"]), np.array([[5]]), tube)
+    >>> scipy.io.savemat(p, {"annot": annot})
+    >>> read_final_annots_mat(p).tubes[0].frame_idx.tolist()  # 1-based 2..3 -> 0-based 1..2
+    [1, 2]
     """
     import scipy.io
 

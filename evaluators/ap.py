@@ -1,8 +1,18 @@
-"""Average precision from a ranked list of true/false positives, in each official convention.
+"""Average precision from a ranked list of true/false positives, in each official convention (the one home
+of every AP integration in ``evaluators``).
 
 Every function takes ``is_tp`` (bool, detections already in rank order, ignored detections already
 removed) and ``num_gt`` (the number of positives), and returns a float. With ``num_gt == 0`` the
 AP is undefined and NaN is returned; callers exclude such classes from the mean.
+
+=====================  =====================================================  ============================
+name                   definition                                             used by
+=====================  =====================================================  ============================
+``all_point``          VOC2010+ / ActivityNet ``interpolated_prec_rec``       temporal ActivityNet, frame voc
+``non_interpolated``   TREC-style mean precision at each positive             temporal THUMOS'14
+``trapezoid_f32``      ACT ``pr_to_ap`` (float32 trapezoids from (0, 1))      frame act, video-AP
+``coco101``            ``COCOeval.accumulate`` 101-point, exact float ops     frame coco
+=====================  =====================================================  ============================
 """
 from __future__ import annotations
 
@@ -10,7 +20,25 @@ import numpy as np
 
 
 def precision_recall(is_tp: np.ndarray, num_gt: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative precision and recall after each ranked detection."""
+    """Cumulative precision and recall after each ranked detection.
+
+    Parameters
+    ----------
+    is_tp : array of bool, shape (N,)
+        True positive flag of each detection, in rank order.
+    num_gt : int
+        Number of positives; recall is NaN when it is 0.
+
+    Returns
+    -------
+    precision, recall : float64 arrays, shape (N,)
+
+    Examples
+    --------
+    >>> p, r = precision_recall([True, False, True], 4)
+    >>> p.round(3).tolist(), r.tolist()
+    ([1.0, 0.5, 0.667], [0.25, 0.25, 0.5])
+    """
     is_tp = np.asarray(is_tp, dtype=bool)
     tp = np.cumsum(is_tp, dtype=np.float64)
     fp = np.cumsum(~is_tp, dtype=np.float64)
@@ -23,6 +51,23 @@ def ap_all_point(is_tp: np.ndarray, num_gt: int) -> float:
     """All-point interpolated AP (VOC2010+, ActivityNet ``interpolated_prec_rec``).
 
     Precision is made monotone from the right, then summed over every recall step.
+
+    Parameters
+    ----------
+    is_tp : array of bool, shape (N,)
+        True positive flag of each detection, in rank order.
+    num_gt : int
+        Number of positives.
+
+    Returns
+    -------
+    float
+        AP in [0, 1]; NaN when ``num_gt == 0``.
+
+    Examples
+    --------
+    >>> ap_all_point([True, False, True], 2)  # 1/2 * 1 + 1/2 * 2/3
+    0.8333333333333333
     """
     if num_gt <= 0:
         return float("nan")
@@ -39,6 +84,23 @@ def ap_non_interpolated(is_tp: np.ndarray, num_gt: int) -> float:
 
     The mean over all positives of the precision at the rank where each one is found; positives
     never found contribute 0.
+
+    Parameters
+    ----------
+    is_tp : array of bool, shape (N,)
+        True positive flag of each detection, in rank order.
+    num_gt : int
+        Number of positives.
+
+    Returns
+    -------
+    float
+        AP in [0, 1]; NaN when ``num_gt == 0``.
+
+    Examples
+    --------
+    >>> round(ap_non_interpolated([True, False, True], 3), 4)  # (1 + 2/3 + 0) / 3
+    0.5556
     """
     if num_gt <= 0:
         return float("nan")
@@ -47,39 +109,89 @@ def ap_non_interpolated(is_tp: np.ndarray, num_gt: int) -> float:
     return float(np.sum(precision[is_tp]) / num_gt)
 
 
-def ap_trapezoid(is_tp: np.ndarray, num_gt: int) -> float:
-    """ACT detector's ``pr_to_ap``: trapezoids under the raw PR curve, which starts at (recall 0, precision 1)."""
-    if num_gt <= 0:
-        return float("nan")
-    precision, recall = precision_recall(is_tp, num_gt)
-    precision = np.concatenate([[1.0], precision])
-    recall = np.concatenate([[0.0], recall])
-    return float(np.sum((recall[1:] - recall[:-1]) * (precision[1:] + precision[:-1]) * 0.5))
+def ap_trapezoid_float32(is_tp: np.ndarray, num_gt: int) -> float:
+    """ACT detector's ``pr_to_ap`` exactly: trapezoids under the raw PR curve, in float32.
 
+    The PR array is stored as float32 and starts at (recall 0, precision 1), as ACT's does, so
+    values equal ACT's to the last float32 bit.
 
-COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+    Parameters
+    ----------
+    is_tp : array of bool, shape (N,)
+        True positive flag of each detection, in rank order.
+    num_gt : int
+        Number of positives.
 
+    Returns
+    -------
+    float
+        AP in [0, 1]; NaN when ``num_gt == 0``.
 
-def ap_coco101(is_tp: np.ndarray, num_gt: int) -> float:
-    """COCO's 101-point interpolated AP, as ``COCOeval.accumulate`` computes it.
-
-    Precision is made monotone from the right, then read at recall 0, 0.01, ..., 1 with
-    ``searchsorted(side='left')``; points beyond the last recall count as 0.
+    Examples
+    --------
+    >>> ap_trapezoid_float32([True, False, True], 2)  # 1/2 * (1 + 1)/2 + 0 + 1/2 * (1/2 + 2/3)/2
+    0.7916666865348816
     """
     if num_gt <= 0:
         return float("nan")
     precision, recall = precision_recall(is_tp, num_gt)
-    if len(precision) == 0:
-        return 0.0
-    precision = np.maximum.accumulate(precision[::-1])[::-1]
-    idx = np.searchsorted(recall, COCO_RECALL_POINTS, side="left")
-    sampled = np.where(idx < len(precision), precision[np.minimum(idx, len(precision) - 1)], 0.0)
-    return float(np.mean(sampled))
+    pr = np.empty((len(precision) + 1, 2), dtype=np.float32)
+    pr[0] = (1.0, 0.0)
+    pr[1:, 0] = precision
+    pr[1:, 1] = recall
+    return float(np.sum((pr[1:, 1] - pr[:-1, 1]) * (pr[1:, 0] + pr[:-1, 0]) * np.float32(0.5)))
 
 
+#: COCOeval's recall thresholds, built as ``Params.setDetParams`` builds them
+COCO_RECALL_POINTS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1)
+
+
+def ap_coco101_exact(is_tp: np.ndarray, num_gt: int) -> float:
+    """COCOeval.accumulate's 101-point AP with its exact float operations (``tp + fp + spacing(1)``).
+
+    Precision is made monotone from the right, then read at recall 0, 0.01, ..., 1 with
+    ``searchsorted(side='left')``; points beyond the last recall count as 0.
+
+    Parameters
+    ----------
+    is_tp : array of bool, shape (N,)
+        True positive flag of each detection, in rank order.
+    num_gt : int
+        Number of positives.
+
+    Returns
+    -------
+    float
+        AP in [0, 1]; NaN when ``num_gt == 0``.
+
+    Examples
+    --------
+    >>> round(ap_coco101_exact([True, False, True], 2), 6)  # 51 points at 1, 50 at 2/3
+    0.834983
+    """
+    if num_gt <= 0:
+        return float("nan")
+    is_tp = np.asarray(is_tp, dtype=bool)
+    tp = np.cumsum(is_tp).astype(float)
+    fp = np.cumsum(~is_tp).astype(float)
+    q = np.zeros(len(COCO_RECALL_POINTS))
+    if len(tp):
+        rc = tp / num_gt
+        pr = tp / (fp + tp + np.spacing(1))
+        pr = np.maximum.accumulate(pr[::-1])[::-1]
+        inds = np.searchsorted(rc, COCO_RECALL_POINTS, side="left")
+        valid = inds < len(pr)
+        q[valid] = pr[inds[valid]]
+    return float(np.mean(q))
+
+
+#: integration name (as ``APResult.extra["ap_integration"]`` states it) -> function
 AP_FUNCTIONS = {
     "all_point": ap_all_point,
     "non_interpolated": ap_non_interpolated,
-    "trapezoid": ap_trapezoid,
-    "coco101": ap_coco101,
+    "trapezoid_f32": ap_trapezoid_float32,
+    "coco101": ap_coco101_exact,
 }
+
+__all__ = ["precision_recall", "ap_all_point", "ap_non_interpolated", "ap_trapezoid_float32", "ap_coco101_exact",
+           "COCO_RECALL_POINTS", "AP_FUNCTIONS"]

@@ -14,19 +14,41 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotations.errors import InputError
+
 CONVENTIONS = ("continuous", "plus_one", "coco")
 
 
 def _as_boxes(b) -> np.ndarray:
+    """Any box-like input as a float64 (N, 4) array."""
     b = np.asarray(b, dtype=np.float64)
     return b.reshape(-1, 4)
 
 
 def iou_pairs(boxes_a, boxes_b, convention: str = "continuous") -> np.ndarray:
-    """IoU of aligned pairs ``boxes_a[i]`` / ``boxes_b[i]`` (both (N, 4)) -> (N,)."""
+    """IoU of aligned pairs ``boxes_a[i]`` / ``boxes_b[i]``.
+
+    Parameters
+    ----------
+    boxes_a, boxes_b : array-like, shape (N, 4)
+        ``[x1, y1, x2, y2]`` in pixels.
+    convention : {"continuous", "plus_one", "coco"}
+        Pixel arithmetic (see the module docstring).
+
+    Returns
+    -------
+    float64 array, shape (N,)
+
+    Examples
+    --------
+    >>> iou_pairs([[0, 0, 10, 10]], [[5, 0, 15, 10]]).round(4).tolist()  # 50 / 150
+    [0.3333]
+    >>> iou_pairs([[0, 0, 10, 10]], [[5, 0, 15, 10]], "plus_one").round(4).tolist()  # 66 / 176
+    [0.375]
+    """
     a, b = _as_boxes(boxes_a), _as_boxes(boxes_b)
     if a.shape != b.shape:
-        raise ValueError(f"iou_pairs needs equal shapes, got {a.shape} and {b.shape}")
+        raise InputError(None, "boxes_b", f"iou_pairs needs equal shapes, got {a.shape} and {b.shape}")
     if convention == "continuous":
         iw = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
         ih = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
@@ -55,11 +77,28 @@ def iou_pairs(boxes_a, boxes_b, convention: str = "continuous") -> np.ndarray:
         out = np.zeros(len(a))
         np.divide(inter, union, out=out, where=ok)
         return out
-    raise ValueError(f"unknown IoU convention {convention!r}; expected one of {CONVENTIONS}")
+    raise InputError(None, "convention", f"unknown IoU convention {convention!r}; expected one of {CONVENTIONS}")
 
 
 def iou_matrix(boxes_a, boxes_b, convention: str = "continuous") -> np.ndarray:
-    """Pairwise IoU (N, M) between every box of ``boxes_a`` (N, 4) and of ``boxes_b`` (M, 4)."""
+    """Pairwise IoU between every box of ``boxes_a`` and every box of ``boxes_b``.
+
+    Parameters
+    ----------
+    boxes_a : array-like, shape (N, 4)
+    boxes_b : array-like, shape (M, 4)
+        ``[x1, y1, x2, y2]`` in pixels.
+    convention : {"continuous", "plus_one", "coco"}
+
+    Returns
+    -------
+    float64 array, shape (N, M)
+
+    Examples
+    --------
+    >>> iou_matrix([[0, 0, 10, 10]], [[0, 0, 10, 10], [0, 0, 10, 5]]).tolist()
+    [[1.0, 0.5]]
+    """
     a, b = _as_boxes(boxes_a), _as_boxes(boxes_b)
     n, m = len(a), len(b)
     ia = np.repeat(np.arange(n), m)

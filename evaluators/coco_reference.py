@@ -18,7 +18,25 @@ from evaluators.results import APResult
 
 
 def coco_dicts(gt: FrameBoxes, detections: FrameBoxes, classes) -> tuple[dict, list[dict]]:
-    """(COCO ground-truth dataset dict, COCO result list) for the given boxes and class list."""
+    """(COCO ground-truth dataset dict, COCO result list) for the given boxes and class list.
+
+    Parameters
+    ----------
+    gt, detections : FrameBoxes
+    classes : sequence of str
+        Category ids are 1.. in this order.
+
+    Returns
+    -------
+    (dict, list of dict)
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[0, 0, 10, 10]])
+    >>> dataset, results = coco_dicts(gt, FrameBoxes(["v"], [0], ["a"], [[0, 0, 5, 5]], [0.5]), ("a",))
+    >>> dataset["annotations"][0]["bbox"], results[0]["bbox"]
+    ([0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 5.0, 5.0])
+    """
     cat_id = {c: i + 1 for i, c in enumerate(classes)}
     keys = sorted(set(zip(gt.video.tolist(), gt.frame_idx.tolist()))
                   | set(zip(detections.video.tolist(), detections.frame_idx.tolist())))
@@ -42,7 +60,25 @@ def coco_dicts(gt: FrameBoxes, detections: FrameBoxes, classes) -> tuple[dict, l
 
 
 def frame_ap_pycocotools(gt: FrameBoxes, detections: FrameBoxes, iou_thresholds, classes=None) -> APResult:
-    """Per-class frame-AP from pycocotools COCOeval (bbox, iouThrs set, area all, maxDets 100)."""
+    """Per-class frame-AP from pycocotools COCOeval (bbox, iouThrs set, area all, maxDets 100).
+
+    Parameters
+    ----------
+    gt, detections : FrameBoxes
+    iou_thresholds : sequence of float, shape (K,)
+    classes : sequence of str, optional
+
+    Returns
+    -------
+    APResult
+        Bit-identical to ``frame_ap(..., protocol="coco")``.
+
+    Examples
+    --------
+    >>> gt = FrameBoxes(["v"], [0], ["a"], [[0, 0, 10, 10]])
+    >>> frame_ap_pycocotools(gt, FrameBoxes(["v"], [0], ["a"], [[0, 0, 10, 5]], [0.5]), [0.5, 0.6]).ap.round(6).tolist()
+    [[1.0, 0.0]]
+    """
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 

@@ -44,7 +44,7 @@ def test_ground_truth_csv_without_score(tmp_path):
     (HEADER + ROW + "a/v_1,3,Nope,0.5,1,2,30,40\n", r"line 3: unknown class name 'Nope'"),
     (HEADER + ROW + "a/v_1,3,Biking,nan,1,2,30,40\n", r"line 3: score is"),
     (HEADER + ROW + "a/v_1,3,Biking,,1,2,30,40\n", r"line 3: score is missing"),
-    (HEADER + ROW + "a/v_1,3,Biking,-0.1,1,2,30,40\n", r"line 3: negative score -0.1"),
+    (HEADER + ROW + "a/v_1,3,Biking,-inf,1,2,30,40\n", r"line 3: score is not finite"),  # negative is fine, -inf not
     (HEADER + ROW + "a/v_1,3,Biking,0.5,31,2,30,40\n", r"line 3: x2 < x1"),
     (HEADER + ROW + "a/v_1,3,Biking,0.5,1,41,30,40\n", r"line 3: y2 < y1"),
     (HEADER + ROW + "a/v_1,-1,Biking,0.5,1,2,30,40\n", r"line 3: negative frame -1"),
@@ -117,7 +117,7 @@ def test_ground_truth_tubes_without_score(tmp_path):
     ("0,a/v,Biking,0.5,1,0,0,1,1\n0,a/v,Biking,0.5,3,0,0,1,1\n", r"line 3: tube '0' skips from frame 1 to 3"),
     ("0,a/v,Biking,0.5,1,0,0,1,1\n0,a/v,Biking,0.5,1,0,0,1,1\n", r"line 3: tube '0' repeats frame 1"),
     ("0,a/v,Biking,0.5,-2,0,0,1,1\n", r"line 2: negative frame -2"),
-    ("0,a/v,Biking,-1,2,0,0,1,1\n", r"line 2: negative score"),
+    ("0,a/v,Biking,inf,2,0,0,1,1\n", r"line 2: score is not finite"),
 ])
 def test_tube_csv_errors(tmp_path, rows, pattern):
     with pytest.raises(InputError, match=r"t\.csv: " + pattern):

@@ -118,7 +118,7 @@ def _spatial(capsys, tmp_path, rows):
     ("Basketball/v_Basketball_g02_c01,14,NoSuchClass,0.5,10,10,20,20\n", ["NoSuchClass"]),
     ("Basketball/v_Basketball_g02_c01,14,Basketball,0.5,30,10,20,20\n", ["x2"]),  # x2 < x1
     ("Basketball/v_Basketball_g02_c01,14,Basketball,nan,10,10,20,20\n", []),
-    ("Basketball/v_Basketball_g02_c01,14,Basketball,-1,10,10,20,20\n", []),
+    ("Basketball/v_Basketball_g02_c01,14,Basketball,inf,10,10,20,20\n", []),  # negative scores are valid
     ("", ["no boxes"]),
     ("Nope/v_Nope_g01_c01,14,Basketball,0.5,10,10,20,20\n", ["absent", "Nope/v_Nope_g01_c01"]),
 ])

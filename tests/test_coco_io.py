@@ -103,7 +103,7 @@ def test_invalid_json_names_line(tmp_path):
 
 @pytest.mark.parametrize("result, pattern", [
     ({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": float("nan")}, r"\[0\]\.score': score must be"),
-    ({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": -0.5}, r"\[0\]\.score': score must be"),
+    ({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": float("inf")}, r"\[0\]\.score': score must be"),
     ({"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}, r"\[0\]\.score': score must be"),
     ({"image_id": 5, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}, r"\[0\]\.image_id': unknown image id 5"),
     ({"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1], "score": 0.5}, r"negative width"),

@@ -130,7 +130,7 @@ def test_coco_keeps_100_detections_per_image_and_class():
 def test_unknown_videos_modes():
     gt = boxes([("v", 0, "c", A)], scored=False)
     dets = boxes([("w", 0, "c", A, 0.9), ("v", 0, "c", A, 0.8)], source="dets.csv")
-    with pytest.raises(InputError, match=r"dets\.csv: 1 detections in 1 video\(s\) absent from the ground truth \(w\)"):
+    with pytest.raises(InputError, match=r"dets\.csv: 1 detection\(s\) in 1 video\(s\) absent from the ground truth \(w\)"):
         frame_ap(gt, dets, [0.5])
     fp = frame_ap(gt, dets, [0.5], unknown_videos="fp")
     assert fp.ap[0, 0] == pytest.approx(0.5) and "counted as false positives" in fp.warnings[0]
@@ -261,7 +261,7 @@ def test_frame_corloc_by_hand():
 def test_frame_corloc_unknown_videos():
     gt = boxes([("v", 0, "a", A)], scored=False)
     dets = boxes([("w", 0, "a", A, 0.9), ("v", 0, "a", A, 0.5)], source="d.csv")
-    with pytest.raises(InputError, match=r"d\.csv: 1 detections in 1 video"):
+    with pytest.raises(InputError, match=r"d\.csv: 1 detection\(s\) in 1 video"):
         frame_corloc(gt, dets, [0.5])
     for mode in ("fp", "drop"):  # a detection in another video never touches a unit
         assert frame_corloc(gt, dets, [0.5], unknown_videos=mode).corloc[0, 0] == 1.0
