@@ -206,9 +206,9 @@ def test_eval_spatial_cli_without_split_and_counts(tmp_path, capsys):
     every = json.loads((tmp_path / "all" / "metrics.json").read_text())["methods"][0]["ap"]["counts"]
     assert every["num_videos"] == 3194 and every["num_detections"] == 19168
     code = main(["eval-spatial", "--gt", str(UCF / "pyannot.pkl"), "--split", str(REF / "spatial" / "videos.txt"),
-                 "--detections", str(dets), "--out", str(tmp_path)])
+                 "--detections", str(dets), "--out", str(tmp_path / "split")])
     assert code == 0
-    counts = json.loads((tmp_path / "metrics.json").read_text())["methods"][0]["ap"]["counts"]
+    counts = json.loads((tmp_path / "split" / "metrics.json").read_text())["methods"][0]["ap"]["counts"]
     assert counts == {"num_videos": 120, "num_gt": 20369, "num_frames": counts["num_frames"], "num_detections": 19168}
     assert 0 < counts["num_frames"] <= 20369
 
