@@ -176,7 +176,8 @@ def load_spatial_gt(path: str | os.PathLike, fmt: str = "auto", split=None, clas
             return dataset
         chosen = set(videos)
         train = tuple(v for v in dataset.videos if v not in chosen)
-        return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, train, videos, dataset.source)
+        return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, train, videos, dataset.source,
+                           dataset.notes)
     if fmt == "coco_gt":
         gt = read_coco_gt(p, classes=classes)
         file_classes = read_coco_index(p).classes
@@ -194,7 +195,7 @@ def load_spatial_gt(path: str | os.PathLike, fmt: str = "auto", split=None, clas
     dataset = _boxes_as_dataset(gt, classes if classes is not None else file_classes)
     if videos is None:
         return dataset
-    return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, (), videos, dataset.source)
+    return TubeDataset(dataset.classes, dataset.videos, dataset.tubes, (), videos, dataset.source, dataset.notes)
 
 
 #: UCF101's three standard splits: the test groups of split k are 7k-6 .. 7k (training: the other 18)
@@ -381,10 +382,12 @@ def load_gt_tube_dataset(path: str | os.PathLike, fmt: str = "auto", split=None,
         dataset = load_tube_dataset(p, fmt, split, classes)
         chosen = _split_videos(split, dataset, dataset.videos, p)
         if chosen is not None:
-            dataset = TubeDataset(dataset.classes, dataset.videos, dataset.tubes, (), chosen, dataset.source)
+            dataset = TubeDataset(dataset.classes, dataset.videos, dataset.tubes, (), chosen, dataset.source,
+                                  dataset.notes)
         videos = evaluated_videos(dataset, split, all_videos)
         info = {v: dataset.videos.get(v, VideoInfo(v)) for v in videos}
-        return TubeDataset(dataset.classes, info, dataset.tubes_of(videos), (), videos, dataset.source)
+        return TubeDataset(dataset.classes, info, dataset.tubes_of(videos), (), videos, dataset.source,
+                           dataset.notes)
     if fmt == "tubes_csv":
         tubes = read_tubes_csv(p, classes=classes, require_score=False, inverted_boxes="error")
         chosen = _split_videos(split, None, (), p, strict=False)

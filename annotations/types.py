@@ -243,6 +243,7 @@ class TubeDataset:
     train_videos: tuple[str, ...] = ()
     test_videos: tuple[str, ...] = ()
     source: str = ""
+    notes: tuple[str, ...] = ()  # as Segments.notes (e.g. where the class names came from)
 
     def tubes_of(self, videos) -> tuple[Tube, ...]:
         """The tubes of ``videos``, in dataset order.

@@ -117,7 +117,9 @@ def read_pyannot(path: str | os.PathLike, split_file: str | os.PathLike | None =
                  classes=None) -> TubeDataset:
     """Read ``pyannot.pkl`` or ``pyannot_with_class_names.pkl`` (safe unpickling) into a TubeDataset.
 
-    Classes come from the file when it carries them, else ``classes``, else the bundled list.
+    Classes come from the file when it carries them, else ``classes``, else a ``classes.txt`` beside
+    the file (one name per line, label order: what ``locbench synth`` writes for a synthetic set; said in
+    ``notes``), else the bundled UCF101-24 list.
     ``split_file`` (e.g. ``testlist01.txt``) sets ``test_videos``; ``trainvideos`` in the file sets
     ``train_videos`` (names absent from the annotations are dropped: 6 train videos were removed).
 
@@ -159,6 +161,14 @@ def read_pyannot(path: str | os.PathLike, split_file: str | os.PathLike | None =
     else:
         db = data
         prefix = ""
+    notes: tuple[str, ...] = ()
+    if classes is None:
+        sibling = os.path.join(os.path.dirname(os.path.abspath(p)), "classes.txt")
+        if os.path.isfile(sibling):
+            from annotations.textfiles import read_class_list
+            classes = tuple(read_class_list(sibling))
+            notes = (f"class names from {sibling} (the pickle holds label indices only; pass classes to "
+                     "use another list)",)
     classes = tuple(classes) if classes is not None else ucf101_24_classes()
 
     videos: dict[str, VideoInfo] = {}
@@ -201,7 +211,7 @@ def read_pyannot(path: str | os.PathLike, split_file: str | os.PathLike | None =
         videos[name] = VideoInfo(name, label=video_label, num_frames=numf, width=FRAME_WIDTH, height=FRAME_HEIGHT)
 
     train, test = _apply_split(p, videos, split_file, train_from_file)
-    return TubeDataset(classes, videos, tuple(tubes), train, test, source=p)
+    return TubeDataset(classes, videos, tuple(tubes), train, test, source=p, notes=notes)
 
 
 def _compact_uint(values: np.ndarray):
