@@ -31,8 +31,5 @@ def parse_interval(start, end, path, where: str) -> tuple[float, float]:
 
 
 def parse_score(token, path, where: str) -> float:
-    """A finite, non-negative detection score, else InputError."""
-    score = parse_float(token, path, where, "score")
-    if score < 0:
-        raise InputError(path, where, f"score is negative ({score!r})")
-    return score
+    """A finite detection score (any sign or size: AP depends only on the ranking), else InputError."""
+    return parse_float(token, path, where, "score")

@@ -46,10 +46,6 @@ def _check_segments(seg: Segments, what: str, need_score: bool) -> None:
         i = bad[0]
         raise InputError(source, f"row {i}", f"{what}: segment ends before it starts "
                                              f"({float(seg.t_start_s[i])!r} > {float(seg.t_end_s[i])!r}), {len(bad)} such row(s)")
-    if need_score:
-        bad = np.flatnonzero(seg.score < 0)
-        if len(bad):
-            raise InputError(source, f"row {bad[0]}", f"{what}: score is negative ({float(seg.score[bad[0]])!r})")
 
 
 def _check_thresholds(tiou_thresholds) -> np.ndarray:
