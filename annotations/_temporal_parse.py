@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from annotations.errors import InputError
+from annotations.types import Segments
 
 
 def parse_float(token, path, where: str, what: str) -> float:
@@ -21,6 +24,11 @@ def parse_float(token, path, where: str, what: str) -> float:
     return value
 
 
+def parse_times(start, end, path, where: str) -> tuple[float, float]:
+    """``(t_start_s, t_end_s)`` as written (start > end allowed: each protocol has its rule), else InputError."""
+    return parse_float(start, path, where, "t_start"), parse_float(end, path, where, "t_end")
+
+
 def parse_interval(start, end, path, where: str) -> tuple[float, float]:
     """``(t_start_s, t_end_s)`` with ``t_end_s >= t_start_s``, else InputError."""
     t_start_s = parse_float(start, path, where, "t_start")
@@ -33,3 +41,48 @@ def parse_interval(start, end, path, where: str) -> tuple[float, float]:
 def parse_score(token, path, where: str) -> float:
     """A finite detection score (any sign or size: AP depends only on the ranking), else InputError."""
     return parse_float(token, path, where, "score")
+
+
+def listed(items, k: int = 5) -> str:
+    """The first ``k`` items, comma-separated, with "..." when there are more."""
+    items = list(items)
+    return ", ".join(str(i) for i in items[:k]) + (", ..." if len(items) > k else "")
+
+
+def odd_row_notes(t_start_s: np.ndarray, t_end_s: np.ndarray, places: list[str] | None, where_of) -> list[str]:
+    """Reader notes on detections with start > end and zero length, naming the first rows.
+
+    ``where_of(idx)`` turns row indices into the places shown (line numbers, JSON keys).
+    """
+    notes = []
+    swapped = np.flatnonzero(t_start_s > t_end_s)
+    zero = np.flatnonzero(t_start_s == t_end_s)
+    if len(swapped):
+        notes.append(f"{len(swapped)} detection(s) with t_start > t_end ({where_of(swapped[:5])}"
+                     f"{', ...' if len(swapped) > 5 else ''}): THUMOS'14's TH14evalDet_Updated.m swaps the bounds; "
+                     "ActivityNet's eval_detection.py keeps them (tIoU 0: false positives)")
+    if len(zero):
+        notes.append(f"{len(zero)} zero-length detection(s) ({where_of(zero[:5])}{', ...' if len(zero) > 5 else ''}): "
+                     "they can match nothing of positive length under either protocol")
+    return notes
+
+
+def fast_segments(video: np.ndarray, t_start_s: np.ndarray, t_end_s: np.ndarray, label: np.ndarray,
+                  score: np.ndarray | None, videos: tuple, source: str, notes: tuple,
+                  video_codes=None, label_codes=None) -> Segments:
+    """Segments from arrays already of the right dtypes, with the integer codes the evaluator reuses.
+
+    ``video_codes`` / ``label_codes`` are ``(codes (N,) int64, sorted distinct names)``; they are kept
+    as private attributes (``_codes_video``, ``_codes_label``) that :mod:`evaluators.temporal` checks
+    before use and that :meth:`Segments.select` drops.
+    """
+    seg = Segments(video[:0], t_start_s[:0], t_end_s[:0], label[:0], None if score is None else score[:0],
+                   videos=videos, source=source, notes=notes)
+    for name, value in (("video", video), ("t_start_s", t_start_s), ("t_end_s", t_end_s), ("label", label),
+                        ("score", score)):
+        object.__setattr__(seg, name, value)
+    if video_codes is not None:
+        object.__setattr__(seg, "_codes_video", video_codes)
+    if label_codes is not None:
+        object.__setattr__(seg, "_codes_label", label_codes)
+    return seg

@@ -262,6 +262,8 @@ class TemporalProblem:
         det_vid_all = _lookup(det_vnames.astype(str), names)[det_vcode] if len(det) else np.zeros(0, np.int64)
         gt_vid = _lookup(gt_vnames.astype(str), names)[gt_vcode] if len(gt) else np.zeros(0, np.int64)
         self.evaluated_videos = _lookup(listed, names)
+        self.video_first_row = np.full(nv, len(det), np.int64)
+        np.minimum.at(self.video_first_row, det_vid_all, np.arange(len(det)))
 
         # ---- unknown-video policy, on the rows of unknown videos only
         known_video = np.zeros(nv, bool)
@@ -384,7 +386,9 @@ class TemporalProblem:
         ``ties="protocol"``, thumos14: MATLAB's stable ``sort`` of the per-video lists concatenated
         in ``unique`` (sorted) video-name order: equal scores by video name, then input order.
         ``ties="protocol"``, activitynet: ``score.argsort()[::-1]`` (NumPy's default sort, as
-        ``eval_detection.py`` calls it) on each class's detections in input order.
+        ``eval_detection.py`` calls it) on each class's detections in the order of the results JSON
+        (input order with each video's rows brought together at the video's first row: the JSON a
+        THUMOS txt file converts to; a no-op for JSON input).
         """
         key = "stable" if ties == "stable" else protocol
         if key in self._rankings:
@@ -394,7 +398,9 @@ class TemporalProblem:
         elif key == "thumos14":
             order = np.lexsort((self.b_row, self.b_vid, -self.b_score, self.b_cls))
         else:
-            by_input = np.lexsort((self.b_row, self.b_cls))
+            # the class's rows as eval_detection.py holds them: in the order of the results JSON, whose
+            # videos are keys (a video's rows together, videos in order of first appearance)
+            by_input = np.lexsort((self.b_row, self.video_first_row[self.b_vid], self.b_cls))
             parts = []
             for c in range(len(self.classes)):
                 idx = by_input[self.class_bounds[c]:self.class_bounds[c + 1]]

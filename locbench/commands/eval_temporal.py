@@ -33,14 +33,23 @@ def add_arguments(p):
     p.add_argument("--unknown-videos", choices=("error", "fp", "drop"), default="error",
                    help="detections in videos absent from the ground truth: stop with an error (default), "
                         "count them as false positives (what the official tools do), or drop them")
+    p.add_argument("--ties", choices=("protocol", "stable"), default="protocol",
+                   help="order of equal scores: each official program's (default; thumos14: MATLAB's stable sort "
+                        "by score, then video name; activitynet: NumPy's argsort reversed, as eval_detection.py) "
+                        "or input order; when they differ the other is computed too and the AP difference shown")
+    p.add_argument("--video-info", metavar="CSV",
+                   help="video durations/fps for the sanity pass (test_video_info.csv-style or "
+                        "thumos14_test_groundtruth.csv; default: found next to --gt, or the JSON's 'duration')")
+    p.add_argument("--no-duration-check", action="store_true",
+                   help="segments ending past their video's duration only warn, never stop the run")
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
 
 
 def run(args) -> int:
-    from annotations.temporal_io import load_temporal_detections, load_temporal_gt
-    from evaluators.temporal import temporal_corloc, temporal_map
+    from annotations.temporal_io import load_temporal_detections, load_temporal_gt, load_temporal_video_info
+    from evaluators.temporal import TemporalProblem, temporal_corloc, temporal_map
     from locbench.evaluation import methods as ev
     from locbench.evaluation.outputs import provenance
 
@@ -69,11 +78,20 @@ def run(args) -> int:
         if not args.no_baselines:
             methods.append(ev.Method("uniform temporal weights", uniform_temporal(records, **rules), accuracy))
         inputs["attention"] = source
+    video_info = load_temporal_video_info(args.gt, args.subset, args.video_info)
+    problems = {}  # one prepared problem per detection set, shared by every protocol and CorLoc
+
+    def problem(d):
+        if id(d) not in problems:
+            problems[id(d)] = TemporalProblem(gt, d, unknown_videos=args.unknown_videos, video_info=video_info,
+                                              check_durations=not args.no_duration_check)
+        return problems[id(d)]
+
     evaluated = ev.evaluate_grid(
         methods, protocols,
         lambda d, p: temporal_map(gt, d, tious, protocol=p, unknown_videos=args.unknown_videos,
-                                  return_curves=bool(args.plots)),
-        lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos))
+                                  return_curves=bool(args.plots), ties=args.ties, prepared=problem(d)),
+        lambda d: temporal_corloc(gt, d, tious, unknown_videos=args.unknown_videos, prepared=problem(d)))
     if mode != "detections" and args.plots:
         from locbench.evaluation.plots import temporal_figures
         temporal_figures(records, gt, methods[0].detections, args.plots, threshold=args.weight_threshold,
