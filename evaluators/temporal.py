@@ -229,8 +229,10 @@ class TemporalProblem:
         Durations (``duration_s``) and ``fps`` of the videos, for the sanity pass: more than 5 % of
         the detections ending more than 1 s past their video is an error, fewer a warning. An empty
         dict says that no durations are known (a note says so); None skips the pass silently.
-    check_durations : bool
-        False turns the error of the sanity pass into a warning.
+    check_durations : bool or "frames"
+        True: the rule above. "frames": an error only when the times look like frames (dividing by
+        the fps fits), else a warning (for durations found next to the ground truth rather than
+        given). False: always a warning.
 
     Examples
     --------
@@ -244,7 +246,7 @@ class TemporalProblem:
     """
 
     def __init__(self, gt: Segments, detections: Segments, classes=None, unknown_videos: str = "error",
-                 video_info=None, check_durations: bool = True):
+                 video_info=None, check_durations=True):
         _check_choice(unknown_videos, UNKNOWN_VIDEO_MODES, "unknown_videos")
         _check_segments(gt, "ground truth", need_score=False)
         _check_segments(detections, "detections", need_score=True)
@@ -364,14 +366,16 @@ class TemporalProblem:
                 f"{DURATION_SLACK_S:g} s after their video's duration (rows {_rows(first)}; e.g. "
                 f"{det.video[i]} ends at {float(t_end[i]):g} s, duration {float(d[i]):g} s)")
         f = fps[det_vid]
-        has_fps = known & np.isfinite(f)
         hint = ""
-        if has_fps[over].all():
-            fits = (t_end[over] / f[over]) <= d[over] + DURATION_SLACK_S
-            if fits.all():
-                hint = ("; the times look like frames, not seconds: dividing them by the video's fps puts "
-                        "every such row inside its video")
-        if n_over > DURATION_ERROR_FRACTION * n_known and check:
+        frames = False
+        if n_over > 0.5 * n_known and np.isfinite(f[known]).all():
+            inside = (t_end[known] / f[known]) <= d[known] + DURATION_SLACK_S
+            if inside.mean() >= 0.95:
+                frames = True
+                hint = ("; the times look like frames, not seconds: divided by the video's fps, "
+                        f"{100 * inside.mean():.1f} % of the rows fit inside their video")
+        strict = check is True or (check == "frames" and frames)
+        if n_over > DURATION_ERROR_FRACTION * n_known and strict:
             raise InputError(det.source or None, None,
                              f"{what}{hint}; convert the times to seconds, check the video names and durations "
                              "(video_info), or pass check_durations=False to evaluate anyway")
