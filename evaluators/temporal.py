@@ -229,10 +229,10 @@ class TemporalProblem:
         Durations (``duration_s``) and ``fps`` of the videos, for the sanity pass: more than 5 % of
         the detections ending more than 1 s past their video is an error, fewer a warning. An empty
         dict says that no durations are known (a note says so); None skips the pass silently.
-    check_durations : bool or "frames"
-        True: the rule above. "frames": an error only when the times look like frames (dividing by
-        the fps fits), else a warning (for durations found next to the ground truth rather than
-        given). False: always a warning.
+    check_durations : {"error", "frames", "warn"} or bool
+        "error" (or True): the rule above. "frames": an error only when the times look like frames
+        (dividing by the fps fits), else a warning (for durations found next to the ground truth
+        rather than given). "warn" (or False): always a warning.
 
     Examples
     --------
@@ -248,6 +248,8 @@ class TemporalProblem:
     def __init__(self, gt: Segments, detections: Segments, classes=None, unknown_videos: str = "error",
                  video_info=None, check_durations=True):
         _check_choice(unknown_videos, UNKNOWN_VIDEO_MODES, "unknown_videos")
+        if check_durations not in (True, False, "error", "frames", "warn"):
+            raise InputError(None, "check_durations", f"unknown value {check_durations!r} (choose from error, frames, warn)")
         _check_segments(gt, "ground truth", need_score=False)
         _check_segments(detections, "detections", need_score=True)
         self.gt, self.detections, self.unknown_videos = gt, detections, unknown_videos
@@ -336,7 +338,7 @@ class TemporalProblem:
         self.gt_swapped = int((gt.t_start_s > gt.t_end_s).sum())
         self.gt_zero = int((gt.t_start_s == gt.t_end_s).sum())
 
-    def _check_durations(self, video_info, det, det_vid, keep, check: bool) -> None:
+    def _check_durations(self, video_info, det, det_vid, keep, check) -> None:
         """The sanity pass: detections ending more than 1 s after their video's duration."""
         if not video_info:
             self.notes.append("no video durations known: segment times were not checked against them")
@@ -374,11 +376,11 @@ class TemporalProblem:
                 frames = True
                 hint = ("; the times look like frames, not seconds: divided by the video's fps, "
                         f"{100 * inside.mean():.1f} % of the rows fit inside their video")
-        strict = check is True or (check == "frames" and frames)
+        strict = check in (True, "error") or (check == "frames" and frames)
         if n_over > DURATION_ERROR_FRACTION * n_known and strict:
             raise InputError(det.source or None, None,
                              f"{what}{hint}; convert the times to seconds, check the video names and durations "
-                             "(video_info), or pass check_durations=False to evaluate anyway")
+                             "(video_info), or pass check_durations='warn' to evaluate anyway")
         self.notes.append(what + hint)
 
     # ------------------------------------------------------------------ rankings and pairs

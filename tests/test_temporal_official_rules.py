@@ -305,7 +305,7 @@ def test_times_in_frames_stop_with_the_fix(tmp_path, capsys):
     code, _, err = run_cli(capsys, "eval-temporal", "--gt", THUMOS / "groundtruth", "--detections", p)
     assert code == 2 and "look like frames, not seconds" in err and "Traceback" not in err
     code, _, err = run_cli(capsys, "eval-temporal", "--gt", THUMOS / "groundtruth", "--detections", p,
-                           "--no-duration-check", "--out", tmp_path / "o")
+                           "--check-durations", "warn", "--out", tmp_path / "o")
     assert code == 0
     warnings = json.loads((tmp_path / "o" / "metrics.json").read_text())["methods"][0]["ap"]["warnings"]
     assert any("after their video's duration" in w for w in warnings)
@@ -319,7 +319,7 @@ def test_end_past_duration_error_above_five_percent_warning_below():
     res = temporal_map(gt, few, [0.5], video_info=info)
     assert any("1 of 20 detection(s) (5.0 %)" in w for w in res.warnings)
     many = seg(rows + [("v", 50.0, 102.0, "A", 0.1)] * 2)  # 2 of 21 > 5 %
-    with pytest.raises(InputError, match="check_durations=False"):
+    with pytest.raises(InputError, match="check_durations='warn'"):
         temporal_map(gt, many, [0.5], video_info=info)
     assert any("2 of 21" in w for w in temporal_map(gt, many, [0.5], video_info=info, check_durations=False).warnings)
     within = seg(rows + [("v", 50.0, 100.9, "A", 0.1)])  # within the 1 s slack

@@ -40,10 +40,10 @@ def add_arguments(p):
     p.add_argument("--video-info", metavar="CSV",
                    help="video durations/fps for the sanity pass (test_video_info.csv-style or "
                         "thumos14_test_groundtruth.csv; default: found next to --gt, or the JSON's 'duration')")
-    p.add_argument("--no-duration-check", action="store_true",
-                   help="segments ending past their video's duration only warn, never stop the run (default: "
-                        "more than 5%% of rows ending over 1 s past stop it when --video-info is given, or when "
-                        "the times look like frames)")
+    p.add_argument("--check-durations", choices=("auto", "error", "frames", "warn"), default="auto",
+                   help="detections ending over 1 s past their video's duration: more than 5%% of them stop the "
+                        "run (error), only when the times look like frames (frames), or never (warn); default "
+                        "auto: error with --video-info, frames with durations found next to --gt")
     p.add_argument("--name", help="method name in the table (default: the detection file name)")
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
@@ -86,7 +86,7 @@ def run(args) -> int:
     def problem(d):
         if id(d) not in problems:
             # durations found next to --gt only stop the run when the times look like frames
-            check = False if args.no_duration_check else (True if args.video_info else "frames")
+            check = args.check_durations if args.check_durations != "auto" else ("error" if args.video_info else "frames")
             problems[id(d)] = TemporalProblem(gt, d, unknown_videos=args.unknown_videos, video_info=video_info,
                                               check_durations=check)
         return problems[id(d)]
