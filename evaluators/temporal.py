@@ -110,74 +110,111 @@ def _pairs(det_key, det_start, det_end, gt_key_sorted, gt_start, gt_end, overlap
     return np.concatenate(out_d), np.concatenate(out_g), np.concatenate(out_o)
 
 
-def _conflict_edges(pd, pg, num_det, num_gt):
-    """Mask of pairs in conflict components: those touching a ground truth that some detection
-    with two or more candidates also touches. All other pairs resolve independently per ground truth."""
-    multi = np.bincount(pd, minlength=num_det)[pd] >= 2
-    conflict_gt = np.zeros(num_gt, bool)
-    conflict_gt[pg[multi]] = True
-    return conflict_gt[pg]
-
-
 def _first_per_group(keys_sorted: np.ndarray) -> np.ndarray:
+    """True at the first element of each run of equal keys."""
     return np.concatenate([[True], keys_sorted[1:] != keys_sorted[:-1]]) if len(keys_sorted) else np.zeros(0, bool)
 
 
-def _match_activitynet(pd, pg, po, num_det, num_gt, official_gt_order=None) -> np.ndarray:
-    """Detections in rank order each take the unmatched candidate with the highest tIoU.
+def _pairs_overlapping(det_key, det_start, det_end, gt_key, gt_start, gt_end, overlap_fn, strict):
+    """The pairs of :func:`_pairs` whose intervals intersect, found by binary search instead of
+    enumerating every ground truth of the group. Needs ``det_start <= det_end`` and ground truth
+    sorted by (key, start) with ``gt_start <= gt_end``; returns ``(det_idx, gt_idx, overlap)``."""
+    if len(gt_key) == 0 or len(det_key) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    groups, g_first = np.unique(gt_key, return_index=True)
+    g_rank = np.cumsum(_first_per_group(gt_key)) - 1  # dense group number of each GT
+    max_len = np.maximum.reduceat(gt_end - gt_start, g_first)
+    t0 = min(float(gt_start.min()), float(det_start.min()))
+    width = max(float(gt_end.max()), float(det_end.max())) - t0 + float(max_len.max()) + 2.0
+    eps = 1e-6 * width + 1e-9  # the search only has to find a superset: the exact overlap decides
+    composite = g_rank * width + (gt_start - t0)
+    r = np.searchsorted(groups, det_key).clip(0, len(groups) - 1)
+    has = groups[r] == det_key
+    group_lo = g_first[r]
+    group_hi = np.append(g_first[1:], len(gt_key))[r]
+    lo = np.searchsorted(composite, r * width + (det_start - t0 - max_len[r] - eps), side="left")
+    hi = np.searchsorted(composite, r * width + (det_end - t0 + eps), side="right")
+    lo, hi = np.maximum(lo, group_lo), np.minimum(hi, group_hi)
+    counts = np.where(has, np.maximum(hi - lo, 0), 0)
+    cum = np.cumsum(counts)
+    total = int(cum[-1])
+    out_d, out_g, out_o = [], [], []
+    bounds = np.unique(np.concatenate([[0], np.searchsorted(cum, np.arange(_PAIR_CHUNK, total, _PAIR_CHUNK)),
+                                       [len(det_key)]]))
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        n = counts[a:b]
+        m = int(n.sum())
+        if m == 0:
+            continue
+        d = np.repeat(np.arange(a, b), n)
+        first = np.cumsum(n) - n
+        g = np.repeat(lo[a:b] - first, n) + np.arange(m)
+        o = overlap_fn(gt_start[g], gt_end[g], det_start[d], det_end[d])
+        keep = o > 0 if strict else o >= 0
+        out_d.append(d[keep])
+        out_g.append(g[keep])
+        out_o.append(o[keep])
+    if not out_d:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(out_d), np.concatenate(out_g), np.concatenate(out_o)
 
-    Equal tIoUs are broken as the official code does, by ``np.argsort(tiou)[::-1]`` over the
-    video's ground truth: ``official_gt_order(det)`` returns that GT order (default: last GT first).
+
+def _match_activitynet(d: np.ndarray, g: np.ndarray, gt_group: np.ndarray, num_det: int) -> np.ndarray:
+    """Detections in rank order each take the unlocked candidate they prefer most.
+
+    ``d`` (rank positions) ascending, each detection's pairs in preference order (highest tIoU
+    first, ties as the official code breaks them), every pair already at or above the threshold.
+    Exact and vectorised over groups in rounds: in each round every detection's first unlocked
+    choice is final up to the first detection of its group whose choice was already taken in that
+    round (a ground truth belongs to one group); each round locks at least one GT per open group.
     """
     tp = np.zeros(num_det, bool)
-    conflict = _conflict_edges(pd, pg, num_det, num_gt)
-    simple_d, simple_g = pd[~conflict], pg[~conflict]
-    # without conflicts each GT goes to its first-ranked candidate (pairs are ordered by detection)
-    _, first = np.unique(simple_g, return_index=True)
-    tp[simple_d[first]] = True
-    if conflict.any():
-        cd, cg, co = pd[conflict], pg[conflict], po[conflict]
-        tie_rank = -cg  # the official's order when its argsort keeps equal values in place
-        order = np.lexsort((tie_rank, -co, cd))
-        tied = (cd[order][1:] == cd[order][:-1]) & (co[order][1:] == co[order][:-1])
-        if tied.any() and official_gt_order is not None:
-            for d in np.unique(cd[order][1:][tied]).tolist():
-                lo, gts = official_gt_order(d)
-                position = np.empty(len(gts), np.int64)
-                position[gts - lo] = np.arange(len(gts))
-                sel = cd == d
-                tie_rank[sel] = position[cg[sel] - lo]
-            order = np.lexsort((tie_rank, -co, cd))
-        locked = set()
-        last = -1
-        for d, g in zip(cd[order].tolist(), cg[order].tolist()):
-            if d == last or g in locked:
-                continue
-            locked.add(g)
-            tp[d] = True
-            last = d
+    locked = np.zeros(len(gt_group), bool)
+    num_groups = int(gt_group.max()) + 1 if len(gt_group) else 0
+    while len(d):
+        free = ~locked[g]
+        d, g = d[free], g[free]
+        if not len(d):
+            break
+        first = _first_per_group(d)
+        fd, fg = d[first], g[first]
+        _, first_claim = np.unique(fg, return_index=True)
+        repeat = np.ones(len(fg), bool)
+        repeat[first_claim] = False
+        final = np.ones(len(fg), bool)
+        if repeat.any():
+            # choices compete only inside a (class, video) group: final = before the group's first repeat
+            grp = gt_group[fg]
+            rep_rank = np.full(num_groups, np.iinfo(np.int64).max)
+            np.minimum.at(rep_rank, grp[repeat], fd[repeat])
+            final = fd < rep_rank[grp]
+        tp[fd[final]] = True
+        locked[fg[final]] = True
+        done = np.zeros(num_det, bool)
+        done[fd[final]] = True
+        keep = ~done[d]
+        d, g = d[keep], g[keep]
     return tp
 
 
-def _match_thumos14(pd, pg, po, num_det, num_gt) -> np.ndarray:
-    """Ground truths in file order each take the unmatched candidate with the highest overlap (ties: best rank)."""
-    tp = np.zeros(num_det, bool)
-    conflict = _conflict_edges(pd, pg, num_det, num_gt)
-    sd, sg, so = pd[~conflict], pg[~conflict], po[~conflict]
-    order = np.lexsort((sd, -so, sg))
-    tp[sd[order][_first_per_group(sg[order])]] = True
-    if conflict.any():
-        cd, cg, co = pd[conflict], pg[conflict], po[conflict]
-        order = np.lexsort((cd, -co, cg))
-        taken = set()
-        last = -1
-        for g, d in zip(cg[order].tolist(), cd[order].tolist()):
-            if g == last or d in taken:
-                continue
-            taken.add(d)
-            tp[d] = True
-            last = g
-    return tp
+def _match_thumos14(g: np.ndarray, d: np.ndarray, gpos: np.ndarray, num_det: int) -> np.ndarray:
+    """Ground truths in file order (per group) each take their best free candidate.
+
+    Pairs sorted by (GT position in its group, GT, overlap descending, detection rank); every pair
+    above the threshold. The k-th GTs of all groups are resolved together (they never compete).
+    Returns a mask over the detection ids used in ``d``.
+    """
+    taken = np.zeros(num_det, bool)
+    bounds = np.searchsorted(gpos, np.arange(int(gpos[-1]) + 2)) if len(gpos) else np.zeros(1, np.int64)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if a == b:
+            continue
+        gg, dd = g[a:b], d[a:b]
+        free = ~taken[dd]
+        gg, dd = gg[free], dd[free]
+        win = _first_per_group(gg)
+        taken[dd[win]] = True
+    return taken
 
 
 # --------------------------------------------------------------------------- shared preparation
@@ -399,47 +436,104 @@ class TemporalProblem:
         key = "stable" if ties == "stable" else protocol
         if key in self._rankings:
             return self._rankings[key]
-        if key == "stable":
-            order = np.lexsort((self.b_row, -self.b_score, self.b_cls))
-        elif key == "thumos14":
-            order = np.lexsort((self.b_row, self.b_vid, -self.b_score, self.b_cls))
-        else:
-            # the class's rows as eval_detection.py holds them: in the order of the results JSON, whose
-            # videos are keys (a video's rows together, videos in order of first appearance)
-            by_input = np.lexsort((self.b_row, self.video_first_row[self.b_vid], self.b_cls))
-            parts = []
-            for c in range(len(self.classes)):
-                idx = by_input[self.class_bounds[c]:self.class_bounds[c + 1]]
+        parts = []
+        for c in range(len(self.classes)):
+            a, b = int(self.class_bounds[c]), int(self.class_bounds[c + 1])
+            if key == "thumos14":  # base order inside a class is already (video name, input row)
+                idx = np.arange(a, b)
+                idx = idx[np.argsort(-self.b_score[a:b], kind="stable")]
+            elif key == "stable":
+                idx = a + np.argsort(self.b_row[a:b])
+                idx = idx[np.argsort(-self.b_score[idx], kind="stable")]
+            else:
+                # the class's rows as eval_detection.py holds them: in the order of the results JSON,
+                # whose videos are keys (a video's rows together, videos in order of first appearance)
+                idx = a + np.argsort(self.video_first_row[self.b_vid[a:b]] * (len(self.detections) + 1)
+                                     + self.b_row[a:b])
                 scores = np.ascontiguousarray(self.b_score[idx], dtype=np.float64)
-                parts.append(idx[scores.argsort()[::-1]])
-            order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+                idx = idx[scores.argsort()[::-1]]
+            parts.append(idx)
+        order = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
         rank_pos = np.empty(len(order), np.int64)
         rank_pos[order] = np.arange(len(order))
         self._rankings[key] = (order, rank_pos)
         return order, rank_pos
 
-    def has_ties(self) -> bool:
-        """Whether two detections of one class have equal scores."""
-        order, _ = self.ranking("activitynet", "stable")
+    def has_ties(self, order: np.ndarray) -> bool:
+        """Whether two detections of one class have equal scores (``order``: any ranking)."""
         s, c = self.b_score[order], self.b_cls[order]
         return bool(np.any((s[1:] == s[:-1]) & (c[1:] == c[:-1])))
 
-    def pairs(self, kind: str, keep_min: float = 0.0):
-        """Candidate (base detection, ground truth, overlap) pairs, computed once per kind.
+    def pairs(self, kind: str, keep_min: float = 1.0):
+        """Candidate (base detection, ground truth, overlap) pairs, computed once per kind, ordered by
+        base detection.
 
-        ``"activitynet"``: ActivityNet tIoU (zero union -> inf, a match as in the official loop),
-        pairs with tIoU > 0 (or >= ``keep_min`` when that is 0); ``"thumos14"``: overlap > 0.
+        ``"activitynet"``: ActivityNet tIoU (a zero union gives inf: the official loop takes its NaN
+        as a match), pairs with tIoU > 0 or, when ``keep_min`` is 0, every pair of the group;
+        ``"thumos14"``: THUMOS'14 overlap > 0 (bounds ordered by min/max as there).
         """
-        key = (kind, keep_min <= 0 and kind == "activitynet")
-        if key not in self._pairs_cache:
-            if kind == "activitynet":
-                fn = lambda *a: tiou_activitynet(*a, zero_union=np.inf)  # noqa: E731
-                strict = not (keep_min <= 0)
-            else:
-                fn, strict = overlap_thumos14, True
-            self._pairs_cache[key] = _pairs(self.b_key, self.b_start, self.b_end, self.gt_key, self.gt_start,
-                                            self.gt_end, fn, 0.0, strict=strict)
-        return self._pairs_cache[key]
+        full = kind == "activitynet" and keep_min <= 0
+        key = (kind, full)
+        if key in self._pairs_cache:
+            return self._pairs_cache[key]
+        if kind == "activitynet":
+            fn = lambda *a: tiou_activitynet(*a, zero_union=np.inf)  # noqa: E731
+            ds, de, gs, ge = self.b_start, self.b_end, self.gt_start, self.gt_end
+        else:
+            fn = overlap_thumos14
+            ds, de = np.minimum(self.b_start, self.b_end), np.maximum(self.b_start, self.b_end)
+            gs, ge = np.minimum(self.gt_start, self.gt_end), np.maximum(self.gt_start, self.gt_end)
+        if full or np.any(gs > ge):
+            out = _pairs(self.b_key, ds, de, self.gt_key, gs, ge, fn, 0.0, strict=not full)
+        else:
+            # intervals that intersect, by binary search on GTs sorted by (key, start); degenerate
+            # detections (start >= end: a zero union can match anywhere) take every GT of their group
+            by_start = np.lexsort((gs, self.gt_key))
+            normal = ds < de
+            nd = np.flatnonzero(normal)
+            d1, g1, o1 = _pairs_overlapping(self.b_key[nd], ds[nd], de[nd], self.gt_key[by_start], gs[by_start],
+                                            ge[by_start], fn, strict=True)
+            d1, g1 = nd[d1], by_start[g1]
+            odd = np.flatnonzero(~normal)
+            d2, g2, o2 = _pairs(self.b_key[odd], ds[odd], de[odd], self.gt_key, gs, ge, fn, 0.0, strict=True)
+            d, g, o = np.concatenate([d1, odd[d2]]), np.concatenate([g1, g2]), np.concatenate([o1, o2])
+            srt = np.argsort(d, kind="stable")
+            out = d[srt], g[srt], o[srt]
+        self._pairs_cache[key] = out
+        return out
+
+    def _anet_preference(self, keep_min: float):
+        """ActivityNet pairs sorted by (detection, tIoU descending, official tie order)."""
+        key = ("anet-pref", keep_min <= 0)
+        if key in self._pairs_cache:
+            return self._pairs_cache[key]
+        pd, pg, po = self.pairs("activitynet", keep_min)
+        tie_rank = -pg  # where NumPy's argsort keeps equal values in place, reversed: last GT first
+        srt = np.lexsort((tie_rank, -po, pd))
+        tied = (pd[srt][1:] == pd[srt][:-1]) & (po[srt][1:] == po[srt][:-1])
+        if tied.any():
+            tie_rank = tie_rank.copy()
+            for b in np.unique(pd[srt][1:][tied]).tolist():
+                lo, gts = self.official_gt_order(b)
+                position = np.empty(len(gts), np.int64)
+                position[gts - lo] = np.arange(len(gts))
+                sel = np.flatnonzero(pd == b)
+                tie_rank[sel] = position[pg[sel] - lo]
+            srt = np.lexsort((tie_rank, -po, pd))
+        out = pd[srt], pg[srt], po[srt]
+        self._pairs_cache[key] = out
+        return out
+
+    def _thumos_order(self):
+        """THUMOS'14 pairs sorted by (GT position in its group, GT, overlap descending, detection's
+        place in its video's list: score descending, then input row), with the GT positions."""
+        if "th-order" not in self._pairs_cache:
+            pd, pg, po = self.pairs("thumos14")
+            first = np.searchsorted(self.gt_key, self.gt_key, side="left")
+            gpos = np.arange(len(self.gt_key)) - first
+            srt = np.lexsort((self.b_row[pd], -self.b_score[pd], -po, pg, gpos[pg]))
+            self._pairs_cache["th-order"] = (pd[srt], pg[srt], po[srt], gpos[pg[srt]])
+        return self._pairs_cache["th-order"]
 
     def near_ambiguous(self) -> np.ndarray:
         """(N_base,) bool: detection intersects an Ambiguous segment of its video (THUMOS'14 rule)."""
@@ -468,21 +562,24 @@ class TemporalProblem:
     def _ap(self, thresholds: np.ndarray, protocol: str, ties: str, return_curves: bool):
         """(ap (C, K), num_ignored (C, K), curves) under one protocol and tie order."""
         order, rank_pos = self.ranking(protocol, ties)
-        n, ng = len(order), len(self.gt_key)
-        if protocol == "activitynet":
-            pd, pg, po = self.pairs("activitynet", float(thresholds.min()))
-            rp = rank_pos[pd]
-            srt = np.argsort(rp, kind="stable")
-            rp, pg, po = rp[srt], pg[srt], po[srt]
-            gt_order = lambda r: self.official_gt_order(int(order[r]))  # noqa: E731
-            tp = np.stack([_match_activitynet(rp[m], pg[m], po[m], n, ng, gt_order)
-                           for m in (po[None, :] >= thresholds[:, None])]) if n else np.zeros((len(thresholds), 0), bool)
+        n, K = len(order), len(thresholds)
+        if n == 0:
+            tp = ignored = np.zeros((K, 0), bool)
+        elif protocol == "activitynet":
+            pd, pg, po = self._anet_preference(float(thresholds.min()))
+            # the same pairs, detection blocks moved into rank order (each keeps its preference order)
+            counts = np.bincount(pd, minlength=n)
+            start = np.cumsum(counts) - counts
+            c = counts[order]
+            idx = np.repeat(start[order] - (np.cumsum(c) - c), c) + np.arange(len(pd))
+            d, g, o = rank_pos[pd[idx]], pg[idx], po[idx]
+            gt_group = np.cumsum(_first_per_group(self.gt_key)) - 1
+            tp = np.stack([_match_activitynet(d[m], g[m], gt_group, n) for m in (o[None, :] >= thresholds[:, None])])
             ignored = np.zeros_like(tp)
         else:
-            pd, pg, po = self.pairs("thumos14")
-            rp = rank_pos[pd]
-            tp = np.stack([_match_thumos14(rp[m], pg[m], po[m], n, ng)
-                           for m in (po[None, :] > thresholds[:, None])]) if n else np.zeros((len(thresholds), 0), bool)
+            pd, pg, po, gpos = self._thumos_order()
+            tp = np.stack([_match_thumos14(pg[m], pd[m], gpos[m], n)[order]
+                           for m in (po[None, :] > thresholds[:, None])])
             ignored = self.near_ambiguous()[order][None, :] & ~tp
         ap_fn = ap_all_point if protocol == "activitynet" else ap_non_interpolated
         C, K = len(self.classes), len(thresholds)
@@ -512,7 +609,7 @@ class TemporalProblem:
         warnings += self._protocol_notes(protocol)
         ap, num_ignored, curves = self._ap(thresholds, protocol, ties, return_curves)
         extra: dict = {"counts": self.counts(), "ties": ties}
-        if self.has_ties():
+        if self.has_ties(self.ranking(protocol, ties)[0]):
             other = "stable" if ties == "protocol" else "protocol"
             if not np.array_equal(self.ranking(protocol, other)[0], self.ranking(protocol, ties)[0]):
                 ap_other, _, _ = self._ap(thresholds, protocol, other, False)
@@ -596,7 +693,7 @@ class TemporalProblem:
     def corloc(self, thresholds) -> CorLocResult:
         """CorLocResult; see :func:`temporal_corloc`."""
         thresholds = _check_thresholds(thresholds)
-        pd, pg, po = self.pairs("activitynet", 1.0)
+        pd, pg, po = self.pairs("activitynet")
         fin = np.isfinite(po)  # a zero union (inf here) counts as no overlap for CorLoc
         pd, pg, po = pd[fin], pg[fin], po[fin]
         # best detection per GT: highest score, then earliest input row
