@@ -169,6 +169,19 @@ def _match_activitynet(d: np.ndarray, g: np.ndarray, gt_group: np.ndarray, num_d
     round (a ground truth belongs to one group); each round locks at least one GT per open group.
     """
     tp = np.zeros(num_det, bool)
+    # a GT that no multi-candidate detection touches goes to its first-ranked candidate, and those
+    # candidates touch nothing else: resolved at once; only the rest needs rounds
+    same = d[1:] == d[:-1]  # d ascending: a detection's pairs are adjacent
+    multi = np.zeros(len(d), bool)
+    multi[1:] |= same
+    multi[:-1] |= same
+    conflict_gt = np.zeros(len(gt_group), bool)
+    conflict_gt[g[multi]] = True
+    conflict = conflict_gt[g]
+    first_d = np.full(len(gt_group), num_det)
+    np.minimum.at(first_d, g[~conflict], d[~conflict])
+    tp[first_d[first_d < num_det]] = True
+    d, g = d[conflict], g[conflict]
     locked = np.zeros(len(gt_group), bool)
     num_groups = int(gt_group.max()) + 1 if len(gt_group) else 0
     while len(d):
@@ -178,9 +191,9 @@ def _match_activitynet(d: np.ndarray, g: np.ndarray, gt_group: np.ndarray, num_d
             break
         first = _first_per_group(d)
         fd, fg = d[first], g[first]
-        _, first_claim = np.unique(fg, return_index=True)
-        repeat = np.ones(len(fg), bool)
-        repeat[first_claim] = False
+        claim = np.full(len(gt_group), len(fg))
+        np.minimum.at(claim, fg, np.arange(len(fg)))
+        repeat = claim[fg] != np.arange(len(fg))
         final = np.ones(len(fg), bool)
         if repeat.any():
             # choices compete only inside a (class, video) group: final = before the group's first repeat
@@ -496,9 +509,12 @@ class TemporalProblem:
             d1, g1 = nd[d1], by_start[g1]
             odd = np.flatnonzero(~normal)
             d2, g2, o2 = _pairs(self.b_key[odd], ds[odd], de[odd], self.gt_key, gs, ge, fn, 0.0, strict=True)
-            d, g, o = np.concatenate([d1, odd[d2]]), np.concatenate([g1, g2]), np.concatenate([o1, o2])
-            srt = np.argsort(d, kind="stable")
-            out = d[srt], g[srt], o[srt]
+            if len(d2):
+                d, g, o = np.concatenate([d1, odd[d2]]), np.concatenate([g1, g2]), np.concatenate([o1, o2])
+                srt = np.argsort(d, kind="stable")
+                out = d[srt], g[srt], o[srt]
+            else:
+                out = d1, g1, o1
         self._pairs_cache[key] = out
         return out
 
@@ -508,19 +524,23 @@ class TemporalProblem:
         if key in self._pairs_cache:
             return self._pairs_cache[key]
         pd, pg, po = self.pairs("activitynet", keep_min)
-        tie_rank = -pg  # where NumPy's argsort keeps equal values in place, reversed: last GT first
-        srt = np.lexsort((tie_rank, -po, pd))
-        tied = (pd[srt][1:] == pd[srt][:-1]) & (po[srt][1:] == po[srt][:-1])
+        # only detections with two or more candidates need sorting (pairs are grouped by detection)
+        multi = np.flatnonzero(np.bincount(pd, minlength=len(self.b_row))[pd] >= 2)
+        md, mg, mo = pd[multi], pg[multi], po[multi]
+        tie_rank = -mg  # where NumPy's argsort keeps equal values in place, reversed: last GT first
+        srt = np.lexsort((tie_rank, -mo, md))
+        tied = (md[srt][1:] == md[srt][:-1]) & (mo[srt][1:] == mo[srt][:-1])
         if tied.any():
-            tie_rank = tie_rank.copy()
-            for b in np.unique(pd[srt][1:][tied]).tolist():
+            for b in np.unique(md[srt][1:][tied]).tolist():
                 lo, gts = self.official_gt_order(b)
                 position = np.empty(len(gts), np.int64)
                 position[gts - lo] = np.arange(len(gts))
-                sel = np.flatnonzero(pd == b)
-                tie_rank[sel] = position[pg[sel] - lo]
-            srt = np.lexsort((tie_rank, -po, pd))
-        out = pd[srt], pg[srt], po[srt]
+                sel = np.flatnonzero(md == b)
+                tie_rank[sel] = position[mg[sel] - lo]
+            srt = np.lexsort((tie_rank, -mo, md))
+        pd, pg, po = pd.copy(), pg.copy(), po.copy()
+        pd[multi], pg[multi], po[multi] = md[srt], mg[srt], mo[srt]
+        out = pd, pg, po
         self._pairs_cache[key] = out
         return out
 
@@ -531,7 +551,9 @@ class TemporalProblem:
             pd, pg, po = self.pairs("thumos14")
             first = np.searchsorted(self.gt_key, self.gt_key, side="left")
             gpos = np.arange(len(self.gt_key)) - first
-            srt = np.lexsort((self.b_row[pd], -self.b_score[pd], -po, pg, gpos[pg]))
+            # inside a (class, video) group the THUMOS'14 rank order is (score descending, input row)
+            _, rank_pos = self.ranking("thumos14", "protocol")
+            srt = np.lexsort((rank_pos[pd], -po, gpos[pg] * len(self.gt_key) + pg))
             self._pairs_cache["th-order"] = (pd[srt], pg[srt], po[srt], gpos[pg[srt]])
         return self._pairs_cache["th-order"]
 
@@ -696,11 +718,13 @@ class TemporalProblem:
         pd, pg, po = self.pairs("activitynet")
         fin = np.isfinite(po)  # a zero union (inf here) counts as no overlap for CorLoc
         pd, pg, po = pd[fin], pg[fin], po[fin]
-        # best detection per GT: highest score, then earliest input row
-        order = np.lexsort((self.b_row[pd], -self.b_score[pd], pg))
-        first = _first_per_group(pg[order])
+        # best detection per GT: highest score, then earliest input row (= first in the stable ranking)
+        _, rank_pos = self.ranking("activitynet", "stable")
+        best = np.full(len(self.gt_key), len(rank_pos))
+        np.minimum.at(best, pg, rank_pos[pd])
+        win = rank_pos[pd] == best[pg]  # one pair per GT: (GT, detection) pairs are unique
         tiou_per_gt = np.zeros(len(self.gt_key))
-        tiou_per_gt[pg[order][first]] = po[order][first]
+        tiou_per_gt[pg[win]] = po[win]
         localized = tiou_per_gt[None, :] >= thresholds[:, None]  # (K, G)
         corloc = np.full((len(self.classes), len(thresholds)), np.nan)
         for c in np.flatnonzero(self.num_gt):
