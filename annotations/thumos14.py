@@ -169,7 +169,7 @@ def _read_detections_fast(path: str, index: dict[int, str]):
         return None
     try:
         df = pd.read_csv(path, sep=r"\s+", header=None, names=["video", "s", "e", "cls", "score"],
-                         dtype={"video": str, "s": np.float64, "e": np.float64, "cls": np.int64, "score": np.float64},
+                         dtype={"video": object, "s": np.float64, "e": np.float64, "cls": np.int64, "score": np.float64},
                          engine="c", na_filter=False, skip_blank_lines=True, encoding="utf-8-sig", quoting=3,
                          # exact decimal-to-double as Python's float(): the default from pandas 3 on
                          **({} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}))
@@ -182,8 +182,13 @@ def _read_detections_fast(path: str, index: dict[int, str]):
     if not (np.isfinite(s).all() and np.isfinite(e).all() and np.isfinite(score).all()):
         return None
     ids = np.array(sorted(index), dtype=np.int64)
-    if len(cls) and not np.isin(cls, ids).all():
-        return None
+    if len(cls):
+        if cls.min() < 0 or cls.max() > ids.max():
+            return None
+        known = np.zeros(int(ids.max()) + 1, bool)
+        known[ids] = True
+        if not known[cls].all():
+            return None
     codes, uniques = pd.factorize(df["video"], sort=True)
     del df
     uniques = np.asarray(uniques, dtype=object)
@@ -258,8 +263,10 @@ def _first_seen(codes: np.ndarray, names: np.ndarray) -> tuple[str, ...]:
     """Distinct names in order of first appearance."""
     if len(codes) == 0:
         return ()
-    used, first = np.unique(codes, return_index=True)
-    return tuple(names[used[np.argsort(first)]].tolist())
+    first = np.full(len(names), len(codes))
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    used = np.flatnonzero(first < len(codes))
+    return tuple(names[used[np.argsort(first[used])]].tolist())
 
 
 def _read_detections_slow(path: str, index: dict[int, str]):
