@@ -118,9 +118,12 @@ def load_temporal_video_info(gt_path: str | os.PathLike, subset: str = "test",
 
     Examples
     --------
-    >>> info = load_temporal_video_info("../shared/data/thumos14/groundtruth")  # doctest: +SKIP
-    >>> info["video_test_0000004"].duration_s  # doctest: +SKIP
-    33.733333333333334
+    >>> import os, tempfile
+    >>> root = tempfile.mkdtemp(); os.mkdir(os.path.join(root, "groundtruth"))
+    >>> _ = open(os.path.join(root, "test_video_info.csv"), "w").write(
+    ...     "video,fps,sample_fps,count,sample_count\\nv1,30.0,10.0,300.0,100\\n")
+    >>> load_temporal_video_info(os.path.join(root, "groundtruth"))["v1"].duration_s
+    10.0
     """
     if video_info is not None:
         return _read_info_file(os.fspath(video_info))

@@ -405,3 +405,21 @@ def test_one_prepared_problem_serves_every_metric():
                                   temporal_corloc(gt, det, [0.3]).corloc)
     with pytest.raises(InputError, match="prepared"):
         temporal_map(gt, det.select(np.arange(len(det)) > 0), [0.5], prepared=problem)
+
+
+def test_cli_ties_flag_and_the_difference_in_metrics(tmp_path, capsys):
+    expected = json.loads((TIES / "expected.json").read_text())["thumos14"]
+    tious = ",".join(f"{t:g}" for t in expected["tiou_thresholds"])
+    runs = {}
+    for ties in ("protocol", "stable"):
+        out = tmp_path / ties
+        code, stdout, err = run_cli(capsys, "eval-temporal", "--gt", THUMOS / "groundtruth", "--detections",
+                                    TIES / "detections.txt", "--protocol", "thumos14", "--tiou", tious,
+                                    "--unknown-videos", "fp", "--ties", ties, "--out", out)
+        assert code == 0, err
+        assert "tied scores" in stdout
+        runs[ties] = json.loads((out / "metrics.json").read_text())["methods"][0]["ap"]
+    np.testing.assert_allclose(runs["protocol"]["mAP"], expected["mAP"], atol=1e-6)
+    diff = np.abs(np.array(runs["protocol"]["mAP"]) - runs["stable"]["mAP"]).max()
+    assert np.isclose(runs["protocol"]["tie_order_max_map_difference"], diff) and diff > 1e-4
+    assert runs["stable"]["ties"] == "stable"
