@@ -67,22 +67,27 @@ def odd_row_notes(t_start_s: np.ndarray, t_end_s: np.ndarray, places: list[str] 
     return notes
 
 
-def fast_segments(video: np.ndarray, t_start_s: np.ndarray, t_end_s: np.ndarray, label: np.ndarray,
-                  score: np.ndarray | None, videos: tuple, source: str, notes: tuple,
-                  video_codes=None, label_codes=None) -> Segments:
-    """Segments from arrays already of the right dtypes, with the integer codes the evaluator reuses.
+def fast_segments(video_codes: np.ndarray, video_names: np.ndarray, t_start_s: np.ndarray, t_end_s: np.ndarray,
+                  label_codes: np.ndarray, label_names: np.ndarray, score: np.ndarray | None, videos: tuple,
+                  source: str, notes: tuple) -> Segments:
+    """Segments built from integer codes, keeping the codes for the evaluator.
 
-    ``video_codes`` / ``label_codes`` are ``(codes (N,) int64, sorted distinct names)``; they are kept
-    as private attributes (``_codes_video``, ``_codes_label``) that :mod:`evaluators.temporal` checks
-    before use and that :meth:`Segments.select` drops.
+    ``video`` and ``label`` become object arrays of ``str`` that share one Python string per
+    distinct name (8 bytes a row; a fixed-width unicode array costs 4 bytes per character of the
+    longest name a row: 3M THUMOS'14 rows would take 420 MB for the two columns). They compare,
+    index and ``tolist()`` like unicode arrays, and :meth:`Segments.select` turns them into unicode
+    arrays. ``(codes int64 (N,), sorted distinct names)`` are kept as private attributes
+    (``_codes_video``, ``_codes_label``) that :mod:`evaluators.temporal` checks before use.
     """
+    video_names = np.asarray(video_names, dtype=str)
+    label_names = np.asarray(label_names, dtype=str)
+    video = video_names.astype(object)[video_codes] if len(video_codes) else np.zeros(0, str)
+    label = label_names.astype(object)[label_codes] if len(label_codes) else np.zeros(0, str)
     seg = Segments(video[:0], t_start_s[:0], t_end_s[:0], label[:0], None if score is None else score[:0],
                    videos=videos, source=source, notes=notes)
     for name, value in (("video", video), ("t_start_s", t_start_s), ("t_end_s", t_end_s), ("label", label),
                         ("score", score)):
         object.__setattr__(seg, name, value)
-    if video_codes is not None:
-        object.__setattr__(seg, "_codes_video", video_codes)
-    if label_codes is not None:
-        object.__setattr__(seg, "_codes_label", label_codes)
+    object.__setattr__(seg, "_codes_video", (video_codes, video_names))
+    object.__setattr__(seg, "_codes_label", (label_codes, label_names))
     return seg

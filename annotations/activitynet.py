@@ -187,11 +187,8 @@ def results_from_json_data(data, path: str, classes=None, allow_empty: bool = Fa
     if len(video_codes) == 0:
         notes.append("the detection file holds no detection: every AP is 0")
     notes += odd_row_notes(t_start_s, t_end_s, None, where_of)
-    video_names = np.asarray(video_names, dtype=str)
-    label_names = np.asarray(label_names, dtype=str)
-    return fast_segments(video_names[video_codes] if len(video_codes) else np.zeros(0, str), t_start_s, t_end_s,
-                         label_names[label_codes] if len(label_codes) else np.zeros(0, str), score,
-                         tuple(results), path, tuple(notes), (video_codes, video_names), (label_codes, label_names))
+    return fast_segments(video_codes, video_names, t_start_s, t_end_s, label_codes, label_names, score,
+                         tuple(results), path, tuple(notes))
 
 
 def _results_slow(results: dict, path: str, classes):

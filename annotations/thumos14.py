@@ -253,10 +253,8 @@ def read_detections_txt(path: str | os.PathLike, class_index=None, allow_empty: 
         return "line(s) " + ", ".join(str(int(lines[i])) for i in idx)
 
     notes += odd_row_notes(t_start_s, t_end_s, None, where_of)
-    return fast_segments(video_names[video_codes] if len(video_codes) else np.zeros(0, str), t_start_s, t_end_s,
-                         label_names[label_codes] if len(label_codes) else np.zeros(0, str), score,
-                         _first_seen(video_codes, video_names),
-                         path, tuple(notes), (video_codes, video_names), (label_codes, label_names))
+    return fast_segments(video_codes, video_names, t_start_s, t_end_s, label_codes, label_names, score,
+                         _first_seen(video_codes, video_names), path, tuple(notes))
 
 
 def _first_seen(codes: np.ndarray, names: np.ndarray) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ DURATION_ERROR_FRACTION = 0.05
 UNKNOWN_VIDEO_MODES = ("error", "fp", "drop")
 DEFAULT_TIOU_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 _PAIR_CHUNK = 1 << 21  # candidate (detection, ground truth) pairs materialised at a time
+_DET_BLOCK = 1 << 18  # detections searched at a time by _pairs_overlapping
 
 
 # --------------------------------------------------------------------------- input checks
@@ -128,27 +129,21 @@ def _pairs_overlapping(det_key, det_start, det_end, gt_key, gt_start, gt_end, ov
     width = max(float(gt_end.max()), float(det_end.max())) - t0 + float(max_len.max()) + 2.0
     eps = 1e-6 * width + 1e-9  # the search only has to find a superset: the exact overlap decides
     composite = g_rank * width + (gt_start - t0)
-    r = np.searchsorted(groups, det_key).clip(0, len(groups) - 1)
-    has = groups[r] == det_key
-    group_lo = g_first[r]
-    group_hi = np.append(g_first[1:], len(gt_key))[r]
-    lo = np.searchsorted(composite, r * width + (det_start - t0 - max_len[r] - eps), side="left")
-    hi = np.searchsorted(composite, r * width + (det_end - t0 + eps), side="right")
-    lo, hi = np.maximum(lo, group_lo), np.minimum(hi, group_hi)
-    counts = np.where(has, np.maximum(hi - lo, 0), 0)
-    cum = np.cumsum(counts)
-    total = int(cum[-1])
+    group_end = np.append(g_first[1:], len(gt_key))
     out_d, out_g, out_o = [], [], []
-    bounds = np.unique(np.concatenate([[0], np.searchsorted(cum, np.arange(_PAIR_CHUNK, total, _PAIR_CHUNK)),
-                                       [len(det_key)]]))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        n = counts[a:b]
+    for a in range(0, len(det_key), _DET_BLOCK):  # blocks keep the temporaries small
+        b = min(a + _DET_BLOCK, len(det_key))
+        r = np.searchsorted(groups, det_key[a:b]).clip(0, len(groups) - 1)
+        has = groups[r] == det_key[a:b]
+        lo = np.searchsorted(composite, r * width + (det_start[a:b] - t0 - max_len[r] - eps), side="left")
+        hi = np.searchsorted(composite, r * width + (det_end[a:b] - t0 + eps), side="right")
+        lo, hi = np.maximum(lo, g_first[r]), np.minimum(hi, group_end[r])
+        n = np.where(has, np.maximum(hi - lo, 0), 0)
         m = int(n.sum())
         if m == 0:
             continue
         d = np.repeat(np.arange(a, b), n)
-        first = np.cumsum(n) - n
-        g = np.repeat(lo[a:b] - first, n) + np.arange(m)
+        g = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(m)
         o = overlap_fn(gt_start[g], gt_end[g], det_start[d], det_end[d])
         keep = o > 0 if strict else o >= 0
         out_d.append(d[keep])
@@ -367,6 +362,7 @@ class TemporalProblem:
         self.b_cls = det_cls[rows]
         self.b_vid = det_vid_all[rows]
         self.b_key = self.b_cls * nv + self.b_vid
+        del det_cls, bkey
         self.b_start, self.b_end, self.b_score = det.t_start_s[rows], det.t_end_s[rows], det.score[rows]
         self.class_bounds = np.searchsorted(self.b_cls, np.arange(len(classes) + 1))
         self._rankings: dict = {}
@@ -568,10 +564,22 @@ class TemporalProblem:
     def near_ambiguous(self) -> np.ndarray:
         """(N_base,) bool: detection intersects an Ambiguous segment of its video (THUMOS'14 rule)."""
         if self._near_amb is None:
-            ad, _, _ = _pairs(self.b_vid, self.b_start, self.b_end, self.amb_vid, self.amb_start, self.amb_end,
-                              overlap_thumos14, 0.0, strict=True)
             self._near_amb = np.zeros(len(self.b_row), bool)
-            self._near_amb[ad] = True
+            if len(self.amb_vid):
+                # bounds ordered as the official overlap does; zero-length rows intersect nothing
+                gs, ge = np.minimum(self.amb_start, self.amb_end), np.maximum(self.amb_start, self.amb_end)
+                by_start = np.lexsort((gs, self.amb_vid))
+                amb = (self.amb_vid[by_start], gs[by_start], ge[by_start])
+                if np.all(self.b_start < self.b_end):
+                    ad, _, _ = _pairs_overlapping(self.b_vid, self.b_start, self.b_end, *amb, overlap_thumos14,
+                                                  strict=True)
+                    self._near_amb[ad] = True
+                else:
+                    ds, de = np.minimum(self.b_start, self.b_end), np.maximum(self.b_start, self.b_end)
+                    normal = np.flatnonzero(ds < de)
+                    ad, _, _ = _pairs_overlapping(self.b_vid[normal], ds[normal], de[normal], *amb, overlap_thumos14,
+                                                  strict=True)
+                    self._near_amb[normal[ad]] = True
         return self._near_amb
 
     def official_gt_order(self, b: int) -> tuple[int, np.ndarray]:
@@ -598,18 +606,22 @@ class TemporalProblem:
         elif protocol == "activitynet":
             pd, pg, po = self._anet_preference(float(thresholds.min()))
             # the same pairs, detection blocks moved into rank order (each keeps its preference order)
-            counts = np.bincount(pd, minlength=n)
-            start = np.cumsum(counts) - counts
-            c = counts[order]
-            idx = np.repeat(start[order] - (np.cumsum(c) - c), c) + np.arange(len(pd))
-            d, g, o = rank_pos[pd[idx]], pg[idx], po[idx]
+            d = rank_pos[pd]
+            idx = np.argsort(d, kind="stable")
+            d, g, o = d[idx], pg[idx], po[idx]
+            del idx
             gt_group = np.cumsum(_first_per_group(self.gt_key)) - 1
-            tp = np.stack([_match_activitynet(d[m], g[m], gt_group, n) for m in (o[None, :] >= thresholds[:, None])])
-            ignored = np.zeros_like(tp)
+            tp = np.zeros((K, n), bool)
+            for k in range(K):
+                m = o >= thresholds[k]
+                tp[k] = _match_activitynet(d[m], g[m], gt_group, n)
+            ignored = None
         else:
             pd, pg, po, gpos = self._thumos_order()
-            tp = np.stack([_match_thumos14(pg[m], pd[m], gpos[m], n)[order]
-                           for m in (po[None, :] > thresholds[:, None])])
+            tp = np.zeros((K, n), bool)
+            for k in range(K):
+                m = po > thresholds[k]
+                tp[k] = _match_thumos14(pg[m], pd[m], gpos[m], n)[order]
             ignored = self.near_ambiguous()[order][None, :] & ~tp
         ap_fn = ap_all_point if protocol == "activitynet" else ap_non_interpolated
         C, K = len(self.classes), len(thresholds)
@@ -619,9 +631,12 @@ class TemporalProblem:
         for c in range(C):
             a, b = self.class_bounds[c], self.class_bounds[c + 1]
             for k in range(K):
-                kept = ~ignored[k, a:b]
-                is_tp = tp[k, a:b][kept]
-                num_ignored[c, k] = (b - a) - int(kept.sum())
+                if ignored is None:
+                    is_tp = tp[k, a:b]
+                else:
+                    kept = ~ignored[k, a:b]
+                    is_tp = tp[k, a:b][kept]
+                    num_ignored[c, k] = (b - a) - int(kept.sum())
                 if self.num_gt[c] > 0:
                     ap[c, k] = ap_fn(is_tp, int(self.num_gt[c]))
                 if return_curves:
