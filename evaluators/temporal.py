@@ -116,6 +116,19 @@ def _first_per_group(keys_sorted: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], keys_sorted[1:] != keys_sorted[:-1]]) if len(keys_sorted) else np.zeros(0, bool)
 
 
+def _sort_by(major: np.ndarray, middle: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, middle, major))`` (ints, floats, non-negative ints), as one argsort of a
+    combined int64 key when it fits (the float becomes its rank among the distinct values)."""
+    if len(major) == 0:
+        return np.zeros(0, np.int64)
+    _, mid = np.unique(middle, return_inverse=True)
+    mid = mid.reshape(-1)
+    n_maj, n_mid, n_min = int(major.max()) + 1, int(mid.max()) + 1, int(minor.max()) + 1
+    if major.min() < 0 or minor.min() < 0 or float(n_maj) * n_mid * n_min >= 2.0 ** 62:
+        return np.lexsort((minor, middle, major))
+    return np.argsort((major.astype(np.int64) * n_mid + mid) * n_min + minor)
+
+
 def _pairs_overlapping(det_key, det_start, det_end, gt_key, gt_start, gt_end, overlap_fn, strict):
     """The pairs of :func:`_pairs` whose intervals intersect, found by binary search instead of
     enumerating every ground truth of the group. Needs ``det_start <= det_end`` and ground truth
@@ -532,7 +545,7 @@ class TemporalProblem:
         multi = np.flatnonzero(np.bincount(pd, minlength=len(self.b_row))[pd] >= 2)
         md, mg, mo = pd[multi], pg[multi], po[multi]
         tie_rank = -mg  # where NumPy's argsort keeps equal values in place, reversed: last GT first
-        srt = np.lexsort((tie_rank, -mo, md))
+        srt = _sort_by(md, -mo, tie_rank - tie_rank.min() if len(tie_rank) else tie_rank)
         tied = (md[srt][1:] == md[srt][:-1]) & (mo[srt][1:] == mo[srt][:-1])
         if tied.any():
             for b in np.unique(md[srt][1:][tied]).tolist():
@@ -557,7 +570,7 @@ class TemporalProblem:
             gpos = np.arange(len(self.gt_key)) - first
             # inside a (class, video) group the THUMOS'14 rank order is (score descending, input row)
             _, rank_pos = self.ranking("thumos14", "protocol")
-            srt = np.lexsort((rank_pos[pd], -po, gpos[pg] * len(self.gt_key) + pg))
+            srt = _sort_by(gpos[pg] * len(self.gt_key) + pg, -po, rank_pos[pd])
             self._pairs_cache["th-order"] = (pd[srt], pg[srt], po[srt], gpos[pg[srt]])
         return self._pairs_cache["th-order"]
 
@@ -606,10 +619,13 @@ class TemporalProblem:
         elif protocol == "activitynet":
             pd, pg, po = self._anet_preference(float(thresholds.min()))
             # the same pairs, detection blocks moved into rank order (each keeps its preference order)
-            d = rank_pos[pd]
-            idx = np.argsort(d, kind="stable")
-            d, g, o = d[idx], pg[idx], po[idx]
-            del idx
+            # detection blocks into rank order, each keeping its preference order: one unique int key
+            starts = np.flatnonzero(_first_per_group(pd))
+            offset = np.arange(len(pd)) - np.repeat(starts, np.diff(np.append(starts, len(pd))))
+            width = int(offset.max()) + 1 if len(pd) else 1
+            idx = np.argsort(rank_pos[pd] * width + offset)
+            d, g, o = rank_pos[pd[idx]], pg[idx], po[idx]
+            del idx, offset
             gt_group = np.cumsum(_first_per_group(self.gt_key)) - 1
             tp = np.zeros((K, n), bool)
             for k in range(K):
