@@ -69,7 +69,7 @@ def odd_row_notes(t_start_s: np.ndarray, t_end_s: np.ndarray, places: list[str] 
 
 def fast_segments(video_codes: np.ndarray, video_names: np.ndarray, t_start_s: np.ndarray, t_end_s: np.ndarray,
                   label_codes: np.ndarray, label_names: np.ndarray, score: np.ndarray | None, videos: tuple,
-                  source: str, notes: tuple) -> Segments:
+                  source: str, notes: tuple, integral_scores: bool = False) -> Segments:
     """Segments built from integer codes, keeping the codes for the evaluator.
 
     ``video`` and ``label`` become object arrays of ``str`` that share one Python string per
@@ -77,7 +77,9 @@ def fast_segments(video_codes: np.ndarray, video_names: np.ndarray, t_start_s: n
     longest name a row: 3M THUMOS'14 rows would take 420 MB for the two columns). They compare,
     index and ``tolist()`` like unicode arrays, and :meth:`Segments.select` turns them into unicode
     arrays. ``(codes int64 (N,), sorted distinct names)`` are kept as private attributes
-    (``_codes_video``, ``_codes_label``) that :mod:`evaluators.temporal` checks before use.
+    (``_codes_video``, ``_codes_label``) that :mod:`evaluators.temporal` checks before use;
+    ``integral_scores`` (every JSON score an integer: ActivityNet's program then sorts an int64
+    array) is kept as ``_scores_integral`` for its tie order.
     """
     video_names = np.asarray(video_names, dtype=str)
     label_names = np.asarray(label_names, dtype=str)
@@ -90,4 +92,6 @@ def fast_segments(video_codes: np.ndarray, video_names: np.ndarray, t_start_s: n
         object.__setattr__(seg, name, value)
     object.__setattr__(seg, "_codes_video", (video_codes, video_names))
     object.__setattr__(seg, "_codes_label", (label_codes, label_names))
+    if integral_scores:
+        object.__setattr__(seg, "_scores_integral", True)
     return seg

@@ -123,7 +123,8 @@ def _results_fast(results: dict, classes):
             return None
         label = np.array([d["label"] for d in dets], dtype=object)
         score_list = [d["score"] for d in dets]
-        if not set(map(type, score_list)) <= {int, float}:
+        score_types = set(map(type, score_list))
+        if not score_types <= {int, float}:
             return None  # strings, booleans, lists...: the exact reader decides
         score = np.array(score_list, dtype=np.float64)
         segment = np.array([d["segment"] for d in dets], dtype=np.float64)
@@ -144,7 +145,7 @@ def _results_fast(results: dict, classes):
     video_names, order = np.unique(np.array(names, dtype=str), return_inverse=True)
     video_codes = np.repeat(order.reshape(-1), counts).astype(np.int64)
     return (video_codes, video_names, segment[:, 0].copy(), segment[:, 1].copy(),
-            label_codes.reshape(-1).astype(np.int64), label_names.astype(str), score)
+            label_codes.reshape(-1).astype(np.int64), label_names.astype(str), score, score_types == {int})
 
 
 def results_from_json_data(data, path: str, classes=None, allow_empty: bool = False) -> Segments:
@@ -157,7 +158,7 @@ def results_from_json_data(data, path: str, classes=None, allow_empty: bool = Fa
     notes = []
     fast = _results_fast(results, classes)
     if fast is None:
-        video, t_start_s, t_end_s, label, score, keys, text_scores = _results_slow(results, path, classes)
+        video, t_start_s, t_end_s, label, score, keys, text_scores, integral = _results_slow(results, path, classes)
         if not video and not allow_empty:
             raise InputError(path, "key 'results'", "detection file is empty (no detection in any video)")
         if text_scores:
@@ -171,7 +172,7 @@ def results_from_json_data(data, path: str, classes=None, allow_empty: bool = Fa
         video_codes, label_codes = video_codes.reshape(-1).astype(np.int64), label_codes.reshape(-1).astype(np.int64)
         where_of = lambda idx: ", ".join(f"key '{keys[i]}'" for i in idx)  # noqa: E731
     else:
-        video_codes, video_names, t_start_s, t_end_s, label_codes, label_names, score = fast
+        video_codes, video_names, t_start_s, t_end_s, label_codes, label_names, score, integral = fast
         offsets = None
 
         def where_of(idx):
@@ -187,13 +188,15 @@ def results_from_json_data(data, path: str, classes=None, allow_empty: bool = Fa
     if len(video_codes) == 0:
         notes.append("the detection file holds no detection: every AP is 0")
     notes += odd_row_notes(t_start_s, t_end_s, None, where_of)
+    # all-integer scores make the official program's array int64, whose sort may order ties differently
     return fast_segments(video_codes, video_names, t_start_s, t_end_s, label_codes, label_names, score,
-                         tuple(results), path, tuple(notes))
+                         tuple(results), path, tuple(notes), integral_scores=bool(integral) and len(score) > 0)
 
 
 def _results_slow(results: dict, path: str, classes):
     """Every detection checked one by one: the first problem is an InputError naming its key."""
     video, t_start_s, t_end_s, label, score, keys, text_scores = [], [], [], [], [], [], []
+    integral = True
     for name, dets in results.items():
         key = f"results.{name}"
         _require(dets, list, path, key, "a list of detections")
@@ -211,13 +214,14 @@ def _results_slow(results: dict, path: str, classes):
                 raise InputError(path, f"key '{dkey}.score'", "expected a number")
             if isinstance(det["score"], str):
                 text_scores.append(f"{dkey}.score")
+            integral = integral and type(det["score"]) is int
             video.append(name)
             t_start_s.append(s)
             t_end_s.append(e)
             label.append(_label(det["label"], path, f"{dkey}.label", classes))
             score.append(parse_score(det["score"], path, f"key '{dkey}.score'"))
             keys.append(dkey)
-    return video, t_start_s, t_end_s, label, score, keys, text_scores
+    return video, t_start_s, t_end_s, label, score, keys, text_scores, integral
 
 
 def read_results_json(path: str | os.PathLike, classes=None, allow_empty: bool = False) -> Segments:

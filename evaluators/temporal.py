@@ -459,6 +459,7 @@ class TemporalProblem:
         if key in self._rankings:
             return self._rankings[key]
         parts = []
+        integral = bool(getattr(self.detections, "_scores_integral", False))
         for c in range(len(self.classes)):
             a, b = int(self.class_bounds[c]), int(self.class_bounds[c + 1])
             if key == "thumos14":  # base order inside a class is already (video name, input row)
@@ -472,7 +473,8 @@ class TemporalProblem:
                 # whose videos are keys (a video's rows together, videos in order of first appearance)
                 idx = a + np.argsort(self.video_first_row[self.b_vid[a:b]] * (len(self.detections) + 1)
                                      + self.b_row[a:b])
-                scores = np.ascontiguousarray(self.b_score[idx], dtype=np.float64)
+                # the same dtype as the official array: int64 when every JSON score was an integer
+                scores = np.ascontiguousarray(self.b_score[idx], dtype=np.int64 if integral else np.float64)
                 idx = idx[scores.argsort()[::-1]]
             parts.append(idx)
         order = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)

@@ -423,3 +423,19 @@ def test_cli_ties_flag_and_the_difference_in_metrics(tmp_path, capsys):
     diff = np.abs(np.array(runs["protocol"]["mAP"]) - runs["stable"]["mAP"]).max()
     assert np.isclose(runs["protocol"]["tie_order_max_map_difference"], diff) and diff > 1e-4
     assert runs["stable"]["ties"] == "stable"
+
+
+def test_all_integer_json_scores_are_sorted_as_the_official_int64_array(tmp_path):
+    """ActivityNet's program sorts the scores as pandas holds them: int64 when every score is an
+    integer. The ranking must be that argsort's, reversed, on the int64 array."""
+    rng = np.random.default_rng(3)
+    rows = [{"label": "A", "score": int(s), "segment": [float(t), float(t) + 2.0]}
+            for s, t in zip(rng.integers(0, 3, 300), rng.integers(0, 100, 300))]
+    j = tmp_path / "int.json"
+    j.write_text(json.dumps({"results": {"v": rows}}))
+    det = read_results_json(j)
+    gt = seg([("v", float(t), float(t) + 2.0, "A") for t in range(0, 100, 7)])
+    problem = TemporalProblem(gt, det)
+    order, _ = problem.ranking("activitynet", "protocol")
+    ints = np.array([r["score"] for r in rows], dtype=np.int64)
+    np.testing.assert_array_equal(problem.b_row[order], ints.argsort()[::-1])
