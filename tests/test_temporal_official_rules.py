@@ -439,3 +439,24 @@ def test_all_integer_json_scores_are_sorted_as_the_official_int64_array(tmp_path
     order, _ = problem.ranking("activitynet", "protocol")
     ints = np.array([r["score"] for r in rows], dtype=np.int64)
     np.testing.assert_array_equal(problem.b_row[order], ints.argsort()[::-1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_interval_search_finds_every_intersecting_pair(seed):
+    """The binary-search candidate pairs equal full enumeration filtered by overlap > 0."""
+    from evaluators.temporal import _pairs, _pairs_overlapping
+
+    rng = np.random.default_rng(seed)
+    gt_key = np.sort(rng.integers(0, 5, 60))
+    gs = rng.integers(0, 400, 60) / 4.0
+    ge = gs + rng.integers(0, 40, 60) / 4.0  # zero-length ones included
+    order = np.lexsort((gs, gt_key))
+    gt_key, gs, ge = gt_key[order], gs[order], ge[order]
+    dk = rng.integers(0, 6, 500)  # key 5 has no ground truth
+    ds = rng.integers(-8, 420, 500) / 4.0
+    de = ds + rng.integers(1, 60, 500) / 4.0
+    for fn in (overlap_thumos14, tiou_activitynet):
+        full = _pairs(dk, ds, de, gt_key, gs, ge, fn, 0.0, strict=True)
+        fast = _pairs_overlapping(dk, ds, de, gt_key, gs, ge, fn, strict=True)
+        assert sorted(zip(*[a.tolist() for a in full])) == sorted(zip(*[a.tolist() for a in fast]))
+        assert len(full[0]) > 50
