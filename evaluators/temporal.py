@@ -370,7 +370,7 @@ class TemporalProblem:
         self.num_detections = int(keep.sum())
         rows = np.flatnonzero(keep & (det_cls >= 0))
         bkey = det_cls[rows] * nv + det_vid_all[rows]
-        rows = rows[np.argsort(bkey, kind="stable")]
+        rows = rows[np.argsort(bkey * (len(det) + 1) + rows)]  # unique keys: (key, row) without a stable sort
         self.b_row = rows
         self.b_cls = det_cls[rows]
         self.b_vid = det_vid_all[rows]
