@@ -424,7 +424,7 @@ class TemporalProblem:
         first = np.flatnonzero(over)
         i = int(first[0])
         what = (f"{n_over} of {n_known} detection(s) ({100 * n_over / n_known:.1f} %) end more than "
-                f"{DURATION_SLACK_S:g} s after their video's duration (rows {_rows(first)}; e.g. "
+                f"{DURATION_SLACK_S:g} s after their video's duration (0-based rows {_rows(first)}; e.g. "
                 f"{det.video[i]} ends at {float(t_end[i]):g} s, duration {float(d[i]):g} s)")
         f = fps[det_vid]
         hint = ""
@@ -711,18 +711,18 @@ class TemporalProblem:
         sw, zr = self.swapped_rows, self.zero_rows
         if len(sw):
             if protocol == "thumos14":
-                out.append(f"{len(sw)} detection(s) with t_start > t_end (rows {_rows(sw)}): bounds swapped, as "
+                out.append(f"{len(sw)} detection(s) with t_start > t_end (0-based rows {_rows(sw)}): bounds swapped, as "
                            "TH14evalDet_Updated.m does")
             else:
-                out.append(f"{len(sw)} detection(s) with t_start > t_end (rows {_rows(sw)}): kept as they are, as "
+                out.append(f"{len(sw)} detection(s) with t_start > t_end (0-based rows {_rows(sw)}): kept as they are, as "
                            "eval_detection.py does: their tIoU is 0 with every ground truth (false positives) "
                            "unless the union is exactly 0 (NaN there, a match)")
         if len(zr):
             if protocol == "thumos14":
-                out.append(f"{len(zr)} zero-length detection(s) (rows {_rows(zr)}): overlap 0 with everything under "
+                out.append(f"{len(zr)} zero-length detection(s) (0-based rows {_rows(zr)}): overlap 0 with everything under "
                            "TH14evalDet_Updated.m (false positives, never removed by Ambiguous)")
             else:
-                out.append(f"{len(zr)} zero-length detection(s) (rows {_rows(zr)}): tIoU 0 with ground truth of "
+                out.append(f"{len(zr)} zero-length detection(s) (0-based rows {_rows(zr)}): tIoU 0 with ground truth of "
                            "positive length; with a zero-length ground truth of their class and video the union is "
                            "0, which eval_detection.py treats as a match at every threshold (so do we)")
         if self.gt_swapped:

@@ -230,8 +230,8 @@ def test_start_after_end_follows_each_program():
     an = temporal_map(gt, det, [0.5], protocol="activitynet")
     assert th.ap[0, 0] == 1.0 and an.ap[0, 0] == 0.0
     assert temporal_map(gt, seg([("v", 10, 0, "A", 0.9)]), [0.5], protocol="activitynet").ap[0, 0] == 1.0
-    assert any("t_start > t_end (rows 0)" in w and "swapped" in w for w in th.warnings)
-    assert any("t_start > t_end (rows 0)" in w and "eval_detection.py" in w for w in an.warnings)
+    assert any("t_start > t_end (0-based rows 0)" in w and "swapped" in w for w in th.warnings)
+    assert any("t_start > t_end (0-based rows 0)" in w and "eval_detection.py" in w for w in an.warnings)
 
 
 def test_zero_length_segments_follow_each_program():
@@ -243,7 +243,7 @@ def test_zero_length_segments_follow_each_program():
     th = temporal_map(gt, det, [0.5], protocol="thumos14")
     assert an.ap[0, 0] == 0.5  # one TP at rank 1 of 2 GTs: precision 1, recall 0.5
     assert th.ap[0, 0] == 0.0
-    assert any("zero-length detection(s) (rows 0)" in w for w in an.warnings + th.warnings)
+    assert any("zero-length detection(s) (0-based rows 0)" in w for w in an.warnings + th.warnings)
     assert any("zero-length ground-truth" in w for w in an.warnings)
     # CorLoc is not an official metric: a zero union is no overlap there
     assert temporal_corloc(gt, det, [0.5]).corloc[0, 0] == 0.0
