@@ -12,7 +12,7 @@ import os
 from annotations import activitynet, thumos14
 from annotations.textfiles import read_text
 from annotations.errors import InputError
-from annotations.types import Segments
+from annotations.types import Segments, VideoInfo
 
 GT_FORMATS = ("auto", "thumos14", "thumos14-csv", "activitynet")
 DETECTION_FORMATS = ("auto", "thumos14", "activitynet")
@@ -65,11 +65,12 @@ def load_temporal_gt(path: str | os.PathLike, fmt: str = "auto", subset: str = "
 
 
 def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_index=None,
-                             classes=None) -> Segments:
+                             classes=None, allow_empty: bool = True) -> Segments:
     """Detections from an ActivityNet results JSON or a THUMOS'14 ``video t_start t_end class_id score`` file.
 
     ``class_index`` (THUMOS'14 txt only): None = bundled list, a path, or a ``{id: name}`` mapping.
     ``classes`` (JSON only): the allowed labels; another label is an error naming its key.
+    ``allow_empty``: a file without detections is valid (every AP is 0, a note says why).
     """
     path = os.fspath(path)
     fmt = _check_fmt(fmt, DETECTION_FORMATS, path)
@@ -80,8 +81,73 @@ def load_temporal_detections(path: str | os.PathLike, fmt: str = "auto", class_i
     if fmt == "auto":
         fmt = "activitynet" if _looks_like_json(path) else "thumos14"
     if fmt == "activitynet":
-        return activitynet.read_results_json(path, classes)
-    return thumos14.read_detections_txt(path, class_index)
+        return activitynet.read_results_json(path, classes, allow_empty=allow_empty)
+    return thumos14.read_detections_txt(path, class_index, allow_empty=allow_empty)
 
 
-__all__ = ["GT_FORMATS", "DETECTION_FORMATS", "FORMAT_ALIASES", "load_temporal_gt", "load_temporal_detections"]
+#: video-info files looked for next to the ground truth, per subset
+VIDEO_INFO_FILES = {"test": ("test_video_info.csv", "thumos14_test_groundtruth.csv"),
+                    "validation": ("val_video_info.csv",), "val": ("val_video_info.csv",)}
+
+
+def _read_info_file(path: str) -> dict[str, VideoInfo]:
+    if read_text(path, "video-info file").lstrip().startswith("video-name,"):
+        return thumos14.read_groundtruth_csv(path)[1]
+    return thumos14.read_video_info_csv(path)
+
+
+def load_temporal_video_info(gt_path: str | os.PathLike, subset: str = "test",
+                             video_info: str | os.PathLike | None = None) -> dict[str, VideoInfo]:
+    """Durations and fps of the ground truth's videos, for the evaluator's sanity pass.
+
+    Parameters
+    ----------
+    gt_path : str or PathLike
+        The ground truth (a ``groundtruth/`` folder or an ActivityNet JSON).
+    subset : str
+        ``test`` looks for ``test_video_info.csv`` and ``thumos14_test_groundtruth.csv``,
+        ``validation`` for ``val_video_info.csv``, in the ground truth's folder and the one above.
+    video_info : str or PathLike, optional
+        An explicit ``video,fps,sample_fps,count,sample_count`` CSV or ``thumos14_test_groundtruth.csv``.
+
+    Returns
+    -------
+    dict of str to VideoInfo
+        Empty when nothing is known (the evaluator then notes that times were not checked). An
+        ActivityNet JSON's per-video ``duration`` is used when no file is found (no fps there).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> root = tempfile.mkdtemp(); os.mkdir(os.path.join(root, "groundtruth"))
+    >>> _ = open(os.path.join(root, "test_video_info.csv"), "w").write(
+    ...     "video,fps,sample_fps,count,sample_count\\nv1,30.0,10.0,300.0,100\\n")
+    >>> load_temporal_video_info(os.path.join(root, "groundtruth"))["v1"].duration_s
+    10.0
+    """
+    if video_info is not None:
+        return _read_info_file(os.fspath(video_info))
+    gt_path = os.path.abspath(os.fspath(gt_path))
+    folder = gt_path if os.path.isdir(gt_path) else os.path.dirname(gt_path)
+    infos: dict[str, VideoInfo] = {}
+    for where in (folder, os.path.dirname(folder)):
+        for name in VIDEO_INFO_FILES.get(subset, ()):
+            path = os.path.join(where, name)
+            if os.path.isfile(path):
+                for video, info in _read_info_file(path).items():
+                    infos.setdefault(video, info)
+    if not infos and os.path.isfile(gt_path) and _looks_like_json(gt_path):
+        data = activitynet.load_json(gt_path, "ground-truth file")
+        database = data.get("database") if isinstance(data, dict) else None
+        for video, entry in (database or {}).items():
+            if isinstance(entry, dict) and entry.get("subset") == subset and entry.get("duration") is not None:
+                try:
+                    duration = float(entry["duration"])
+                except (TypeError, ValueError):
+                    continue
+                infos[video] = VideoInfo(name=video, duration_s=duration)
+    return infos
+
+
+__all__ = ["GT_FORMATS", "DETECTION_FORMATS", "FORMAT_ALIASES", "load_temporal_gt", "load_temporal_detections",
+           "load_temporal_video_info"]

@@ -128,9 +128,7 @@ def _det(**fields):
     ({"results": {"a": []}}, "key 'results'", "empty"),
     ({"results": {"a": [{"label": "X", "segment": [1, 2]}]}}, "key 'results.a[0].score'", "missing"),
     (_det(score=float("nan")), "key 'results.a[0].score'", "NaN"),
-    (_det(score=-1), "key 'results.a[0].score'", "negative"),
     (_det(score=[1]), "key 'results.a[0].score'", "expected a number"),
-    (_det(segment=[2, 1]), "key 'results.a[0].segment'", "ends before"),
     (_det(segment="1-2"), "key 'results.a[0].segment'", "list"),
     (_det(label=None), "key 'results.a[0].label'", "class name"),
 ])

@@ -43,6 +43,17 @@ def add_arguments(p):
                                                         "class_index_detection.txt")
     add_unknown_videos_argument(p)
     add_name_argument(p)
+    p.add_argument("--ties", choices=("protocol", "stable"), default="protocol",
+                   help="order of equal scores: each official program's (thumos14: MATLAB's stable sort by score, "
+                        "then video name; activitynet: NumPy's argsort reversed, as eval_detection.py) or input "
+                        "order; when they differ the other is computed too and the AP difference shown")
+    p.add_argument("--video-info", metavar="CSV",
+                   help="video durations/fps for the sanity pass (test_video_info.csv-style or "
+                        "thumos14_test_groundtruth.csv; default: found next to --gt, or the JSON's 'duration')")
+    p.add_argument("--check-durations", choices=("auto", "error", "frames", "warn"), default="auto",
+                   help="detections ending over 1 s past their video's duration: more than 5%% of them stop the "
+                        "run (error), only when the times look like frames (frames), or never (warn); auto: "
+                        "error with --video-info, frames with durations found next to --gt")
     add_model_arguments(p, "temporal")
     add_output_arguments(p)
     add_plugin_arguments(p, "temporal")
