@@ -207,7 +207,8 @@ def _frame_reader(videos_root, dataset):
 def galleries(gt, dets, result, out_dir: str, videos_root=None, dataset=None, size: int = GALLERY_SIZE) -> list:
     """For each type with cases, a gallery of its worst cases at one threshold (highest-scoring false
     positives; for missed boxes, the largest), drawn from the evaluated boxes."""
-    from locbench.evaluation.plots import box_gallery, box_iou_one
+    from evaluators.box_iou import iou_matrix
+    from locbench.evaluation.plots import box_gallery
     _, w = result
     read = _frame_reader(videos_root, dataset)
     paths = []
@@ -223,7 +224,7 @@ def galleries(gt, dets, result, out_dir: str, videos_root=None, dataset=None, si
         for r in rows.tolist():
             v, f = str(dets.video[r]), int(dets.frame_idx[r])
             g = gt.boxes_xyxy[frame_key.get((v, f), [])]
-            iou = float(box_iou_one(dets.boxes_xyxy[r], g).max()) if len(g) else 0.0
+            iou = float(iou_matrix(dets.boxes_xyxy[r:r + 1], g).max()) if len(g) else 0.0
             items.append({"image": read(v, f), "gt_boxes": g, "pred_box": dets.boxes_xyxy[r], "iou": iou,
                           "caption": f"{os.path.basename(v)} #{f}\n{dets.label[r]} {dets.score[r]:.2f}"})
         paths.append(box_gallery(items, os.path.join(out_dir, f"diagnosis_gallery_{name}.png"),
