@@ -130,3 +130,20 @@ def test_localize_and_plot_failures_bad_input(tmp_path, capsys):
                  "--out", str(tmp_path / "f")]) == 2
     err = capsys.readouterr().err
     assert "missing.pkl" in err and len(err.strip().splitlines()) == 1
+
+
+def test_localize_out_picks_the_segment_format_from_the_labels(tmp_path, capsys):
+    """--out on attention files whose classes have no THUMOS'14 id writes ActivityNet JSON (names), not an
+    error; with --class-index giving them ids it writes THUMOS txt; an explicit txt without ids is refused."""
+    att, index = _temporal_fixture(tmp_path, True)
+    assert main(["localize", "--attention", str(att), "--out", str(tmp_path / "a")]) == 0
+    assert (tmp_path / "a" / "segments.json").exists() and not (tmp_path / "a" / "segments.txt").exists()
+    assert "ActivityNet JSON" in capsys.readouterr().err
+    data = json.loads((tmp_path / "a" / "segments.json").read_text())
+    assert {d["label"] for ds in data["results"].values() for d in ds} <= set(CLASSES)
+    assert main(["localize", "--attention", str(att), "--out", str(tmp_path / "b"), "--class-index", str(index)]) == 0
+    lines = (tmp_path / "b" / "segments.txt").read_text().split("\n")
+    assert lines[0].split()[3] in ("1", "2")
+    assert main(["localize", "--attention", str(att), "--out", str(tmp_path / "c"),
+                 "--segments-format", "thumos14-txt"]) == 2
+    assert "has no THUMOS'14 class id" in capsys.readouterr().err

@@ -4,7 +4,9 @@ per-frame boxes (CSV `video,frame,label,score,x1,y1,x2,y2`) and/or temporal segm
 rules (docs/localization.md).
 
 `--out DIR` writes `DIR/boxes.csv` when the attention files hold masks and `DIR/segments.txt`
-(`segments.json` with `--segments-format activitynet-json`) when they hold temporal weights.
+(THUMOS txt) or `DIR/segments.json` (ActivityNet JSON) when they hold temporal weights. By default
+(`--segments-format auto`) the txt file is written when every label has a THUMOS'14 class id (or an
+id in `--class-index`), else the JSON file, which names classes (synthetic or custom class lists).
 The older `--boxes FILE` / `--segments FILE` still work and print a deprecation note.
 """
 from __future__ import annotations
@@ -22,8 +24,9 @@ def add_arguments(p):
     p.add_argument("--attention", required=True, metavar="DIR", help="folder of attention files (.npz)")
     p.add_argument("--out", metavar="DIR",
                    help="write boxes.csv (masks) and/or segments.txt|.json (temporal weights) here")
-    p.add_argument("--segments-format", choices=("thumos14-txt", "activitynet-json"), default="thumos14-txt",
-                   help="file format of the segments written to --out")
+    p.add_argument("--segments-format", choices=("auto", "thumos14-txt", "activitynet-json"), default="auto",
+                   help="file format of the segments written to --out: auto = THUMOS txt when every label has a "
+                        "class id, else ActivityNet JSON (class names)")
     add_deprecated_alias(p, "--boxes", "--out DIR (writes DIR/boxes.csv)", dest="boxes", metavar="CSV")
     add_deprecated_alias(p, "--segments", "--out DIR (writes DIR/segments.txt)", dest="segments", metavar="FILE")
     p.add_argument("--labels", choices=("top1", "topk", "gt"), default="top1",
@@ -35,6 +38,10 @@ def add_arguments(p):
                    help="threshold on min-max normalised temporal weights (strict >)")
     p.add_argument("--box-score", choices=("cls*mask", "cls", "mask"), default="cls*mask", help="box score")
     p.add_argument("--segment-score", choices=("cls*attn", "cls", "attn"), default="cls*attn", help="segment score")
+    p.add_argument("--mask-normalize", choices=("none", "minmax", "sigmoid"), default="none",
+                   help="map masks to [0, 1] first: none (require [0, 1]), minmax (per frame), sigmoid")
+    p.add_argument("--segment-rule", choices=("paper", "multi-threshold-nms", "outer-inner"), default="paper",
+                   help="segment generation (docs/localization.md)")
     p.add_argument("--class-index", metavar="TXT", help="class ids of THUMOS-format files: txt output, ground-truth "
                                                         "folder (default: official ids)")
 
@@ -56,8 +63,7 @@ def run(args) -> int:
         if boxes_path is None and any(r.masks is not None for r in records):
             boxes_path = os.path.join(args.out, "boxes.csv")
         if segments_path is None and any(r.frame_importance is not None for r in records):
-            ext = "json" if args.segments_format == "activitynet-json" else "txt"
-            segments_path = os.path.join(args.out, f"segments.{ext}")
+            segments_path = os.path.join(args.out, "segments")  # extension chosen once the labels are known
     if boxes_path:
         from annotations.boxes_io import write_boxes_csv
         gt_labels = None
@@ -65,7 +71,8 @@ def run(args) -> int:
             from annotations.spatial_io import load_spatial_gt
             dataset = load_spatial_gt(args.gt)
             gt_labels = ev.video_labels_from_tubes(dataset, tuple(dataset.videos))
-        boxes = boxes_from_attention(records, args.mask_threshold, args.labels, args.topk, args.box_score, gt_labels)
+        boxes = boxes_from_attention(records, args.mask_threshold, args.labels, args.topk, args.box_score, gt_labels,
+                                     mask_normalize=args.mask_normalize)
         write_boxes_csv(boxes_path, boxes)
         print(f"{len(boxes)} boxes from {len(records)} videos -> {boxes_path}", file=sys.stderr)
     if segments_path:
@@ -74,7 +81,17 @@ def run(args) -> int:
             from annotations.temporal_io import load_temporal_gt
             gt_labels = ev.video_labels_from_segments(load_temporal_gt(args.gt, class_index=args.class_index))
         segs = segments_from_attention(records, args.weight_threshold, args.labels, args.topk, args.segment_score,
-                                       gt_labels)
+                                       gt_labels, segment_rule=args.segment_rule)
+        if args.out and segments_path == os.path.join(args.out, "segments"):
+            fmt = args.segments_format
+            if fmt == "auto":
+                from annotations.thumos14 import _class_index
+                known = set(_class_index(args.class_index).values())
+                fmt = "thumos14-txt" if set(segs.label.tolist()) <= known else "activitynet-json"
+                if fmt == "activitynet-json":
+                    print("note: labels without a THUMOS'14 class id (give --class-index for txt): segments "
+                          "written as ActivityNet JSON, which names classes", file=sys.stderr)
+            segments_path += ".json" if fmt == "activitynet-json" else ".txt"
         if segments_path.lower().endswith(".json"):
             from annotations.activitynet import write_results_json
             write_results_json(segments_path, segs)
