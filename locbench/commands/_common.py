@@ -101,6 +101,10 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
                         "redo <out>/attention)")
     g.add_argument("--format", choices=FORMATS, default="md", help="table format printed to stdout")
     g.add_argument("--per-class", action="store_true", help="also print the per-class AP table")
+    g.add_argument("--report", metavar="DIR",
+                   help="also write DIR/report.html: every table, figure and analysis and a per-video browser of "
+                        "the evaluated detections, one self-contained file (without --plots the figures are "
+                        "drawn into DIR/figures)")
 
 
 def add_plugin_arguments(p: argparse.ArgumentParser, task: str) -> None:
@@ -148,7 +152,7 @@ def run_evaluation(cls, args) -> int:
     return 0
 
 
-# ---- kept for verbs that run their own steps instead of the evaluation path (diagnose-spatial) ----
+# ---- helpers for verbs that run their own steps instead of the evaluation path ----
 
 def model_input_mode(args, detections_attr: str = "detections") -> str:
     """Which one input the user gave: 'detections', 'checkpoint' or 'attention'."""
