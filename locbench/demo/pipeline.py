@@ -189,12 +189,36 @@ def _analysis_lines(ev_kind: str, out: str) -> list[str]:
         main = os.path.join(ev_kind, "diagnosis-spatial_diagnosis.md")
         if os.path.exists(main):
             lines += [_read(main), ""]
-        for table in sorted(f for f in os.listdir(ev_kind) if f.startswith("diagnosis") and "slice" in f
-                            and "hard_case" in f and f.endswith(".md")):
-            lines += [_read(os.path.join(ev_kind, table)), ""]
+        lines += _hard_case_lines(analyses, metrics.get("thresholds", []))
         lines += ["Every error type, its oracle gain, the figures and a per-video browser: "
                   "[report.html](report.html).", ""]
     return lines
+
+
+def _hard_case_lines(analyses: dict, thresholds) -> list[str]:
+    """A short markdown table of mAP per hard case (the ``--slice-by ...:hard_case`` of the diagnosis):
+    spatial: TIDE's mAP at IoU 0.5 and 0.3 on each case's videos; temporal: the model's mAP on each
+    case's instances at each tIoU. The full slice tables are in report.html."""
+    spatial = (analyses.get("diagnosis-spatial") or {}).get("slices", {}).get("hard_case")
+    if spatial:
+        rows = [f"| {v} | {r['videos']} | {r['pos0.5']['tide']['mAP']:.1f} | {r['pos0.3']['tide']['mAP']:.1f} |"
+                for v, r in spatial.items()]
+        return (["mAP per hard case of the synthetic videos (TIDE's matching and AP, AP points):", "",
+                 "| hard case | videos | mAP@0.5 | mAP@0.3 |", "| --- | ---: | ---: | ---: |"] + rows + [""])
+    methods = (analyses.get("diagnosis-temporal") or {}).get("methods") or {}
+    if not methods:
+        return []
+    name, first = next(iter(methods.items()))
+    for sl in first.get("slices", []):
+        if sl.get("name") == "hard_case":
+            head = " | ".join(f"tIoU {t:g}" for t in thresholds)
+            rows = [f"| {v} | {r['n_instances']} | " + " | ".join("" if x is None else f"{100 * x:.1f}"
+                                                               for x in r["mAP"]) + " |"
+                    for v, r in sl["values"].items()]
+            return ([f"mAP per hard case of the synthetic instances, {name} (per instance, ActivityNet AP):", "",
+                     f"| hard case | instances | {head} |", "| --- | ---: |" + " ---: |" * len(thresholds)]
+                    + rows + [""])
+    return []
 
 
 def write_report(p: DemoPlan, config_name: str, seed: int, total_s: float) -> tuple[str, list]:

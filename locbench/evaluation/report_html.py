@@ -24,6 +24,7 @@ import html
 import json
 import math
 import os
+import re
 
 from annotations.atomic import atomic_write_text
 
@@ -34,6 +35,7 @@ th,td{border:1px solid #ccc;padding:2px 7px;text-align:right}
 th:first-child,td:first-child,td:nth-child(2){text-align:left}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .notes{font-size:12px;color:#555}
+.nav{font-size:13px}
 figure{display:inline-block;margin:.5em;vertical-align:top}
 figure img{max-width:600px;border:1px solid #ddd}
 figcaption{font-size:12px;color:#555}
@@ -200,27 +202,36 @@ def render_report_html(metrics: dict, tables: dict, figures: list, videos: dict 
     if task:
         parts.append(f"<p>task <b>{html.escape(str(task))}</b>, protocol {html.escape(str(metrics.get('protocol', '')))}"
                      "; values in percent (AP points).</p>")
-    order = sorted(tables, key=lambda k: (k != "table", not k.startswith("per_class"), k))
+    # the main table, then the analyses' tables (sweep, intervals, protocol comparison, diagnosis) in the
+    # order given, then the per-class tables
+    order = sorted(tables, key=lambda k: (k != "table", k.startswith("per_class")))
+    nav = [("tables", "Tables")] if order else []
     if order:
-        parts.append("<h2>Tables</h2>")
+        parts.append("<h2 id='tables'>Tables</h2>")
         parts += [table_html(k, tables[k]) for k in order]
     notes = list(metrics.get("notes", []))
     for m in metrics.get("methods", []):
         notes += [f"{m.get('name')}: {w}" for w in (m.get("ap") or {}).get("warnings", [])]
     if notes:
-        parts.append("<h2>Notes</h2><ul class='notes'>" + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
+        nav.append(("notes", "Notes"))
+        parts.append("<h2 id='notes'>Notes</h2><ul class='notes'>" + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
                      + "</ul>")
     if figures:
-        parts.append("<h2>Figures</h2>")
+        nav.append(("figures", "Figures"))
+        parts.append("<h2 id='figures'>Figures</h2>")
         parts += [_figure_html(p) for p in figures]
     analyses = metrics.get("analyses") or {}
     if analyses:
-        parts.append("<h2>Analyses (numbers)</h2>")
+        nav.append(("analyses", "Analyses (numbers)"))
+        parts.append("<h2 id='analyses'>Analyses (numbers)</h2>")
         for name, value in analyses.items():
             parts.append(f"<details><summary>{html.escape(str(name))}</summary><pre>"
                          f"{html.escape(json.dumps(_json_safe(value), indent=1)[:200000])}</pre></details>")
     parts.append(_SECTION_END)
-    parts.append("<h2>Per-video browser</h2><div id='browser'>")
+    nav.append(("browser", "Per-video browser"))
+    parts.insert(parts.index(_SECTION_START), "<p class='nav'>" + " · ".join(
+        f"<a href='#{a}'>{html.escape(t)}</a>" for a, t in nav) + "</p>")
+    parts.append("<h2 id='browser-heading'>Per-video browser</h2><div id='browser'>")
     if videos:
         opts = "".join(f"<option value=\"{html.escape(v, quote=True)}\">{html.escape(v)}</option>" for v in videos)
         parts.append(f"<label>video <select id='video-select'>{opts}</select></label> "
@@ -436,11 +447,15 @@ def merge_report_pages(pages: dict, path, title: str = "locbench report") -> str
             data = page.split("id='videos-data'>", 1)[1].split("</script>", 1)[0]
         except IndexError:
             raise ValueError(f"{page_path}: not a page written by locbench.evaluation.report_html") from None
-        body = body.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-        sections.append(f"<h2>{html.escape(str(heading))}</h2>\n{body}")
+        body = re.sub(r"<h2 id='([a-z]+)'>", lambda m: f"<h3 id='s{len(sections)}-{m.group(1)}'>", body)
+        body = body.replace("</h2>", "</h3>")
+        sections.append(f"<h2 id='section-{len(sections)}'>{html.escape(str(heading))}</h2>\n{body}")
         for name, entry in json.loads(data.replace("<\\/", "</")).items():
             videos[f"{heading}: {name}"] = entry
     page = render_report_html({}, {}, [], videos, title=title)
+    nav = " · ".join([f"<a href='#section-{i}'>{html.escape(str(h))}</a>" for i, h in enumerate(pages)]
+                     + ["<a href='#browser'>Per-video browser</a>"])
+    page = re.sub(r"<p class='nav'>.*?</p>", lambda m: f"<p class='nav'>{nav}</p>", page, count=1)
     page = page.replace(_SECTION_START, _SECTION_START + "\n" + "\n".join(sections), 1)
     atomic_write_text(path, page)
     return path
