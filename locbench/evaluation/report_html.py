@@ -89,7 +89,10 @@ _JS = r"""
       ctx.fillStyle = p[4] === 'TP' ? '#2a9d8f' : (p[4] ? '#e0301e' : '#e08a1e'); ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.max(0, p[3]));
       ctx.fillRect(10 + p[0] * sx, 20 + rowH * (i + 1), Math.max(1, (p[1] - p[0]) * sx), rowH - 4);
       ctx.globalAlpha = 1; ctx.fillStyle = '#222';
-      ctx.fillText(p[2] + ' ' + p[3].toFixed(2) + ' ' + (p[4] || ''), 12 + p[0] * sx, 34 + rowH * (i + 1));
+      var text = p[2] + ' ' + p[3].toFixed(2) + ' ' + (p[4] || ''), tx = 12 + p[0] * sx;
+      var tw = ctx.measureText(text).width;
+      if (tx + tw > w - 4) { tx = Math.max(2, 8 + p[0] * sx - tw); }  // near the end: left of the segment
+      ctx.fillText(text, tx, 34 + rowH * (i + 1));
     });
     info.textContent = v.gt.length + ' ground-truth segment(s) (blue, top row), ' + v.pred.length + ' scored ' +
       'segment(s), best-scoring first (opacity: score' + (v.note ? '; ' + v.note : '') + ')';
