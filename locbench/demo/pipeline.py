@@ -1,5 +1,6 @@
-"""The whole loop on the built-in synthetic benchmark: synth → train → predict → evaluate → plots →
-``report.md``. Every stage is the same code path as its CLI verb (it calls ``locbench.cli.main``),
+"""The whole loop on the built-in synthetic benchmark: synth → train → predict → evaluate (with the
+diagnosis, a threshold sweep and the authors' protocol beside the table) → plots → ``report.md`` and a
+self-contained ``report.html``. Every stage is the same code path as its CLI verb (it calls ``locbench.cli.main``),
 so the demo shows exactly the commands a user would type, and prints them in the report.
 
 Stages are resumable: each one leaves ``<out>/.stages/<name>.json`` when it succeeds, and a rerun of
