@@ -1,7 +1,7 @@
 """TIDE's error analysis (Bolya et al., ECCV 2020; ``tidecv`` 1.0.1) on per-frame boxes, frames as images.
 
 Every (video, frame) is one image, as in ``shared/reference/diagnosis/spatial/README.md``. The
-definitions follow ``tidecv/quantify.py`` (read, not copied; see ``docs/protocols/diagnosis_spatial.md``):
+definitions follow ``tidecv/quantify.py`` (read, not copied; see ``docs/protocols/diagnosis.md, section Spatial``):
 
 - per image, the ``max_dets`` best-scoring detections (all classes together, stable on input order)
   are kept; IoU is pycocotools' ``bbIou`` (``evaluators.box_iou`` convention ``"coco"``);

@@ -7,7 +7,7 @@ positive and every missed box at IoU threshold ``t`` gets exactly one type, test
 :data:`FP_TYPES` / :data:`GT_TYPES` with the thresholds of :class:`WeakThresholds`; each type's cost
 is the mAP gained when an oracle fixes it (the fix is written down in :data:`FIXES`), every gain from
 the same baseline (TIDE's matching and 101-point AP at ``t``, :mod:`evaluators.tide`). Definitions,
-order and boundaries: ``docs/protocols/diagnosis_spatial.md``.
+order and boundaries: ``docs/protocols/diagnosis.md, section Spatial``.
 
 Geometry is continuous (no +1): ``IoD`` = intersection / detection area, ``IoG`` = intersection /
 box area (0 when the area is 0). "The frame's boxes" are the ground-truth boxes of every class in

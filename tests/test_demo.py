@@ -41,6 +41,35 @@ def test_reduced_demo_writes_the_report_and_figures(demo_dir):
     assert list((demo_dir / "figures" / "temporal").glob("timeline_*.png"))
 
 
+def test_reduced_demo_writes_report_html_with_diagnosis_sweep_and_protocol_comparison(demo_dir):
+    import re
+    from locbench.evaluation.sweep_plugin import TUNED_ON_EVALUATED
+    report = (demo_dir / "report.md").read_text()
+    assert "[report.html](report.html)" in report
+    assert "### Threshold sweep" in report and TUNED_ON_EVALUATED in report
+    sweep_links = [l for l in report.splitlines() if l.startswith("![threshold sweep](")]
+    assert len(sweep_links) == 2  # one curve per half
+    assert "mAP per hard case" in report
+    page = (demo_dir / "report.html").read_text()
+    captions = re.findall(r"<caption>([^<]*)</caption>", page)
+    for wanted in ("Spatial localization, frame-AP", "Temporal localization", "Diagnosis of ", "by hard_case",
+                   "DETAD false-positive profile", "Weak-supervision error types", "Threshold sweep",
+                   "Protocol comparison"):
+        assert any(wanted in c for c in captions), wanted
+    assert page.count("data:image/png;base64,") >= 10
+    assert "threshold_sweep_" in page and "diagnosis_tide.png" in page
+    data = json.loads(page.split("id='videos-data'>", 1)[1].split("</script>", 1)[0].replace("<\\/", "</"))
+    assert any(k.startswith("Where") for k in data) and any(k.startswith("When") for k in data)
+    # the main table's headline threshold stays 0.5: the spatial model's main mAP is the sweep's 0.5 row
+    metrics = json.loads((demo_dir / "eval" / "spatial" / "metrics.json").read_text())
+    sweep = metrics["analyses"]["sweep"]
+    assert sweep["headline_threshold"] == 0.5
+    model = sweep["models"][0]
+    k = sweep["grid"].index(0.5)
+    assert model["mAP"][0][k] == pytest.approx(metrics["methods"][0]["ap"]["mAP"])
+    assert model["best"]["voc"]["label"] == TUNED_ON_EVALUATED
+
+
 def test_demo_rerun_skips_done_stages(demo_dir, capsys):
     before = (demo_dir / "runs" / "spatial" / "last.pt").stat().st_mtime_ns
     assert main(["demo", "--reduced", "--out", str(demo_dir), "--seed", "0"]) == 0

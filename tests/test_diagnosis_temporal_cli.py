@@ -60,7 +60,8 @@ def test_verb_reproduces_detad_as_shipped_and_draws_every_figure(tmp_path, capsy
     assert set(values) == {"first", "second"}
     figures = diag["figures"]
     assert len(figures) == 5 and all(Path(f).stat().st_size > 5000 for f in figures)
-    assert (tmp_path / "out" / "diagnosis_weak_detections.json.csv").exists()
+    # plugin tables are written as <plugin>_<table> by the evaluation path
+    assert (tmp_path / "out" / "diagnosis-temporal_diagnosis_weak_detections.json.csv").exists()
 
 
 def test_plugin_runs_only_with_diagnose():

@@ -378,19 +378,3 @@ def test_run_twice_gives_the_same_report():
     first, second = evaluation.run(), evaluation.run()
     assert first.notes == second.notes and len(first.notes) >= 2
     np.testing.assert_array_equal(first.evaluated[0].ap.ap, second.evaluated[0].ap.ap)
-
-
-def test_helpers_of_verbs_not_on_the_path_still_work(tmp_path, capsys):
-    """diagnose-spatial (another branch) still calls the older helpers: one input, emit writes first."""
-    from locbench.commands import _common
-    from locbench.commands.eval_spatial import restrict_to_frames as old_restrict
-    gt = FrameBoxes(["a", "b"], [0, 1], ["x", "x"], np.zeros((2, 4)))
-    assert old_restrict(gt, {"b": [1]}).video.tolist() == ["b"]
-    args = argparse.Namespace(detections=["d.csv"], checkpoint=None, attention=None, out=str(tmp_path / "o"),
-                              overwrite=False, per_class=False, format="md")
-    assert _common.model_input_mode(args) == "detections" and args.detections == "d.csv"
-    from locbench.evaluation.tables import Row, Table
-    _common.emit(args, {"table": Table("t", "IoU", (0.5,), (Row("a", "mAP", (0.5,)),))}, {"task": "x"})
-    assert (tmp_path / "o" / "metrics.json").exists() and "| a" in capsys.readouterr().out
-    with pytest.raises(Exception, match="another run"):
-        _common.emit(args, {}, {"task": "x"})

@@ -10,21 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from annotations.errors import InputError
 from locbench.evaluation.tables import FORMATS
 
 UNKNOWN_VIDEOS_HELP = ("detections in videos outside the evaluated ground truth: stop with an error, count them "
                        "as false positives (what the official tools do), or drop them")
-
-
-def parse_protocols(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    """``"voc,act"`` → ("voc", "act"); an unknown name is an InputError on --protocol."""
-    names = tuple(s.strip() for s in text.split(",") if s.strip())
-    bad = [n for n in names if n not in allowed]
-    if not names or bad:
-        raise InputError(None, "--protocol", f"unknown protocol {bad[0] if bad else text!r}; "
-                                             f"choose from {', '.join(allowed)}")
-    return names
 
 
 class _DeprecatedAlias(argparse.Action):
@@ -101,6 +90,10 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
                         "redo <out>/attention)")
     g.add_argument("--format", choices=FORMATS, default="md", help="table format printed to stdout")
     g.add_argument("--per-class", action="store_true", help="also print the per-class AP table")
+    g.add_argument("--report", metavar="DIR",
+                   help="also write DIR/report.html: every table, figure and analysis and a per-video browser of "
+                        "the evaluated detections, one self-contained file (without --plots the figures are "
+                        "drawn into DIR/figures)")
 
 
 def add_plugin_arguments(p: argparse.ArgumentParser, task: str) -> None:
@@ -146,49 +139,3 @@ def run_evaluation(cls, args) -> int:
     report = cls.from_args(args).run()
     report.emit(args.format, args.per_class)
     return 0
-
-
-# ---- kept for verbs that run their own steps instead of the evaluation path (diagnose-spatial) ----
-
-def model_input_mode(args, detections_attr: str = "detections") -> str:
-    """Which one input the user gave: 'detections', 'checkpoint' or 'attention'."""
-    given = [name for name in (detections_attr, "checkpoint", "attention") if getattr(args, name, None)]
-    if len(given) != 1:
-        raise InputError(None, "arguments", "give exactly one of --detections, --checkpoint (with --videos) "
-                                            f"or --attention (got {', '.join('--' + g for g in given) or 'none'})")
-    if given[0] == "checkpoint" and not args.videos:
-        raise InputError(None, "arguments", "--checkpoint needs --videos DIR")
-    value = getattr(args, given[0])
-    if isinstance(value, list):  # the eval verbs take several; these steps take one
-        if len(value) != 1:
-            raise InputError(None, "--" + given[0], "this verb takes one input")
-        setattr(args, given[0], value[0])
-    return given[0]
-
-
-def load_model_records(args, kind: str, videos=None):
-    """Attention records from --attention, or from predict run with --checkpoint on --videos."""
-    from locbench.inference.attention import load_attention_dir
-    if args.attention:
-        return load_attention_dir(args.attention), args.attention
-    import os
-    from locbench.inference.predict import predict_videos
-    out = os.path.join(args.out or ".", "attention")
-    predict_videos(args.checkpoint, args.videos, out, device=args.device, batch_size=args.batch_size,
-                   untrimmed=(kind == "temporal"), overwrite=args.overwrite,
-                   names=None if videos is None else list(videos))
-    return load_attention_dir(out), out
-
-
-def emit(args, tables: dict, metrics: dict) -> None:
-    """Write everything under --out (refusing another run's folder unless --overwrite), then print
-    the main table, the analyses' tables and, with --per-class, the per-class tables."""
-    from locbench.evaluation.outputs import prepare_out_dir, write_outputs
-    from locbench.evaluation.tables import render
-    if args.out:
-        prepare_out_dir(args.out, getattr(args, "overwrite", False))
-        written = write_outputs(args.out, metrics, tables)
-        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
-    for name, table in tables.items():
-        if not name.startswith("per_class") or args.per_class:
-            sys.stdout.write(render(table, args.format) + "\n")

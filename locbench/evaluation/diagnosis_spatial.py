@@ -12,7 +12,7 @@ Enabled by ``--diagnose`` on ``eval-spatial`` (and always by ``diagnose-spatial`
 - figures (with ``--plots``): TIDE-style dAP bars, weak-type gain bars, a gallery of the worst cases
   of each type (frames from ``--videos`` when given, else a blank canvas of the frame size).
 
-Definitions: ``docs/protocols/diagnosis_spatial.md``.
+Definitions: ``docs/protocols/diagnosis.md, section Spatial``.
 """
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def diagnosis_table(results: dict, title: str, first: str = "Analysis", label: s
     rows += [row("TIDE", f"dAP {e}", lambda r, e=e: r[0].special_dAP[e]) for e in SPECIAL_ERRORS]
     rows += [row("weak", f"gain {k}", lambda r, k=k: r[1].gain[k]) for k in ALL_TYPES]
     notes = ("values in AP points (TIDE matching, 101-point AP); dAP = mAP with the error fixed by an oracle "
-             "- base mAP; weak gains all from the same baseline (docs/protocols/diagnosis_spatial.md)",)
+             "- base mAP; weak gains all from the same baseline (docs/protocols/diagnosis.md, section Spatial)",)
     return Table(title, "IoU", pos, tuple(rows), notes, first_column=first, accuracy_column=False)
 
 

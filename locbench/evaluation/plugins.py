@@ -5,7 +5,8 @@ hands an :class:`EvaluationContext` (the ground truth, the *evaluated* detection
 the rows already computed, and functions to score another set of detections the same way) to each
 enabled plugin. A plugin returns a :class:`PluginResult`; the evaluation path prints its tables
 after the main one, adds its notes under the main table, writes its metrics under
-``metrics.json["analyses"][plugin.name]`` and lists its figures in the report.
+``metrics.json["analyses"][plugin.name]`` and lists its figures in the report; with ``--report DIR``
+its tables, figures and per-video data (``videos``) go into ``DIR/report.html``.
 
 Adding an analysis (bootstrap intervals, threshold sweeps, diagnosis, a legacy protocol) is one
 module with one plugin object, and one entry in :data:`PLUGIN_MODULES`.
@@ -51,6 +52,9 @@ class PluginResult:
     tables: dict = field(default_factory=dict)       # name -> locbench.evaluation.tables.Table
     notes: list = field(default_factory=list)        # shown under the main table, kept in metrics.json
     figures: list = field(default_factory=list)      # paths of written figures, for report.md / report.html
+    #: per-video browser data for report.html (``locbench.evaluation.report_html`` module doc), e.g. the
+    #: evaluated boxes with their diagnosis types; None: the evaluation path shows the plain scored detections
+    videos: dict | None = None
 
 
 class EvaluationPlugin(Protocol):

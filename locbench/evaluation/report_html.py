@@ -24,6 +24,7 @@ import html
 import json
 import math
 import os
+import re
 
 from annotations.atomic import atomic_write_text
 
@@ -34,6 +35,7 @@ th,td{border:1px solid #ccc;padding:2px 7px;text-align:right}
 th:first-child,td:first-child,td:nth-child(2){text-align:left}
 caption{text-align:left;font-weight:600;padding:4px 0}
 .notes{font-size:12px;color:#555}
+.nav{font-size:13px}
 figure{display:inline-block;margin:.5em;vertical-align:top}
 figure img{max-width:600px;border:1px solid #ddd}
 figcaption{font-size:12px;color:#555}
@@ -84,12 +86,16 @@ _JS = r"""
     ctx.fillText('0 s', 10, 12); ctx.fillText(v.duration_s.toFixed(1) + ' s', w - 50, 12);
     v.gt.forEach(function(g){ ctx.fillStyle = '#1f5fd6'; ctx.fillRect(10 + g[0] * sx, 20, Math.max(1, (g[1] - g[0]) * sx), rowH - 4); });
     v.pred.forEach(function(p, i){
-      ctx.fillStyle = p[4] === 'TP' ? '#2a9d8f' : '#e0301e'; ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.max(0, p[3]));
+      ctx.fillStyle = p[4] === 'TP' ? '#2a9d8f' : (p[4] ? '#e0301e' : '#e08a1e'); ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.max(0, p[3]));
       ctx.fillRect(10 + p[0] * sx, 20 + rowH * (i + 1), Math.max(1, (p[1] - p[0]) * sx), rowH - 4);
       ctx.globalAlpha = 1; ctx.fillStyle = '#222';
-      ctx.fillText(p[2] + ' ' + p[3].toFixed(2) + ' ' + (p[4] || ''), 12 + p[0] * sx, 34 + rowH * (i + 1));
+      var text = p[2] + ' ' + p[3].toFixed(2) + ' ' + (p[4] || ''), tx = 12 + p[0] * sx;
+      var tw = ctx.measureText(text).width;
+      if (tx + tw > w - 4) { tx = Math.max(2, 8 + p[0] * sx - tw); }  // near the end: left of the segment
+      ctx.fillText(text, tx, 34 + rowH * (i + 1));
     });
-    info.textContent = v.gt.length + ' ground-truth segment(s) (blue, top row), ' + v.pred.length + ' scored segment(s)';
+    info.textContent = v.gt.length + ' ground-truth segment(s) (blue, top row), ' + v.pred.length + ' scored ' +
+      'segment(s), best-scoring first (opacity: score' + (v.note ? '; ' + v.note : '') + ')';
     drawn++;
   }
   function draw(){
@@ -128,6 +134,10 @@ _JS = r"""
   window.addEventListener('load', finish);
 })();
 """
+
+
+#: what :func:`merge_report_pages` takes from each page: the part between these markers
+_SECTION_START, _SECTION_END = "<!-- report-section -->", "<!-- /report-section -->"
 
 
 def _fmt(v, digits: int = 1) -> str:
@@ -190,31 +200,41 @@ def render_report_html(metrics: dict, tables: dict, figures: list, videos: dict 
     """
     videos = videos or {}
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
+             f"<style>{_CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>", _SECTION_START]
     task = metrics.get("task")
     if task:
         parts.append(f"<p>task <b>{html.escape(str(task))}</b>, protocol {html.escape(str(metrics.get('protocol', '')))}"
                      "; values in percent (AP points).</p>")
-    order = sorted(tables, key=lambda k: (k != "table", not k.startswith("per_class"), k))
+    # the main table, then the analyses' tables (sweep, intervals, protocol comparison, diagnosis) in the
+    # order given, then the per-class tables
+    order = sorted(tables, key=lambda k: (k != "table", k.startswith("per_class")))
+    nav = [("tables", "Tables")] if order else []
     if order:
-        parts.append("<h2>Tables</h2>")
+        parts.append("<h2 id='tables'>Tables</h2>")
         parts += [table_html(k, tables[k]) for k in order]
     notes = list(metrics.get("notes", []))
     for m in metrics.get("methods", []):
         notes += [f"{m.get('name')}: {w}" for w in (m.get("ap") or {}).get("warnings", [])]
     if notes:
-        parts.append("<h2>Notes</h2><ul class='notes'>" + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
+        nav.append(("notes", "Notes"))
+        parts.append("<h2 id='notes'>Notes</h2><ul class='notes'>" + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
                      + "</ul>")
     if figures:
-        parts.append("<h2>Figures</h2>")
+        nav.append(("figures", "Figures"))
+        parts.append("<h2 id='figures'>Figures</h2>")
         parts += [_figure_html(p) for p in figures]
     analyses = metrics.get("analyses") or {}
     if analyses:
-        parts.append("<h2>Analyses (numbers)</h2>")
+        nav.append(("analyses", "Analyses (numbers)"))
+        parts.append("<h2 id='analyses'>Analyses (numbers)</h2>")
         for name, value in analyses.items():
             parts.append(f"<details><summary>{html.escape(str(name))}</summary><pre>"
                          f"{html.escape(json.dumps(_json_safe(value), indent=1)[:200000])}</pre></details>")
-    parts.append("<h2>Per-video browser</h2><div id='browser'>")
+    parts.append(_SECTION_END)
+    nav.append(("browser", "Per-video browser"))
+    parts.insert(parts.index(_SECTION_START), "<p class='nav'>" + " · ".join(
+        f"<a href='#{a}'>{html.escape(t)}</a>" for a, t in nav) + "</p>")
+    parts.append("<h2 id='browser-heading'>Per-video browser</h2><div id='browser'>")
     if videos:
         opts = "".join(f"<option value=\"{html.escape(v, quote=True)}\">{html.escape(v)}</option>" for v in videos)
         parts.append(f"<label>video <select id='video-select'>{opts}</select></label> "
@@ -231,7 +251,8 @@ def render_report_html(metrics: dict, tables: dict, figures: list, videos: dict 
     return "\n".join(parts)
 
 
-def write_report_html(path, metrics: dict, tables: dict, figures: list, videos: dict | None = None) -> str:
+def write_report_html(path, metrics: dict, tables: dict, figures: list, videos: dict | None = None,
+                      title: str = "locbench report") -> str:
     """Write one self-contained report.html.
 
     Parameters
@@ -247,6 +268,8 @@ def write_report_html(path, metrics: dict, tables: dict, figures: list, videos: 
         PNG files, embedded as base64.
     videos : dict, optional
         Per-video browser data (see the module docstring).
+    title : str
+        The page's title and heading.
 
     Returns
     -------
@@ -260,7 +283,7 @@ def write_report_html(path, metrics: dict, tables: dict, figures: list, videos: 
     >>> os.path.getsize(p) > 1000
     True
     """
-    atomic_write_text(path, render_report_html(metrics, tables, figures, videos))
+    atomic_write_text(path, render_report_html(metrics, tables, figures, videos, title=title))
     return path
 
 
@@ -344,5 +367,102 @@ def timeline_payload(gt, dets, max_videos: int = 30, max_segments: int = 40) -> 
     return out
 
 
+def tubes_payload(gt_tubes, det_tubes, max_videos: int = 30, max_frames: int = 60, size=(320, 240)) -> dict:
+    """Browser data (``kind="frames"``) from ground-truth and detected tubes (lists of ``Tube``): each
+    tube's box on each of its frames, the tube's score on each detected box.
+
+    >>> from annotations.types import Tube
+    >>> t = Tube("v", "a", [0, 1], [[0, 0, 5, 5], [1, 1, 6, 6]], 0.7)
+    >>> [len(f["pred"]) for f in tubes_payload([t], [t])["v"]["frames"]]
+    [1, 1]
+    """
+    return frames_payload(_tubes_as_boxes(gt_tubes), _tubes_as_boxes(det_tubes), max_videos, max_frames, size)
+
+
+def _tubes_as_boxes(tubes):
+    """Tubes as one FrameBoxes (every frame of every tube; its score on each box)."""
+    import numpy as np
+    from annotations.types import FrameBoxes
+    tubes = list(tubes)
+    lengths = [len(t.frame_idx) for t in tubes]
+    video = np.repeat(np.array([t.video for t in tubes], dtype=object), lengths).astype(str) if tubes \
+        else np.zeros(0, str)
+    label = np.repeat(np.array([t.label for t in tubes], dtype=object), lengths).astype(str) if tubes \
+        else np.zeros(0, str)
+    frames = np.concatenate([t.frame_idx for t in tubes]) if tubes else np.zeros(0, np.int64)
+    boxes = np.concatenate([t.boxes_xyxy for t in tubes]) if tubes else np.zeros((0, 4))
+    score = np.repeat(np.array([t.score for t in tubes], float), lengths)
+    return FrameBoxes(video, frames, label, boxes, score, videos=tuple(dict.fromkeys(video.tolist())))
+
+
+def browser_payload(task: str, gt, dets, size=None) -> dict:
+    """Browser data of one method's *evaluated* detections: frames (``task="spatial"``, ``FrameBoxes``),
+    timeline (``"temporal"``, ``Segments``) or tube frames (``"video"``, lists of ``Tube``); no types.
+
+    >>> import numpy as np
+    >>> from annotations.types import Segments
+    >>> g = Segments(np.array(["v"]), np.array([1.0]), np.array([3.0]), np.array(["a"]), videos=("v",))
+    >>> list(browser_payload("temporal", g, g))
+    ['v']
+    """
+    if task == "temporal":
+        return timeline_payload(gt, dets)
+    if task == "video":
+        return tubes_payload(gt, dets, size=size or (320, 240))
+    return frames_payload(gt, dets, size=size or (320, 240))
+
+
+def merge_report_pages(pages: dict, path, title: str = "locbench report") -> str:
+    """One self-contained page from several report.html pages written by :func:`write_report_html`:
+    each page's tables, notes, figures and numbers under its own heading, and one per-video browser
+    holding every page's videos (named ``"<heading>: <video>"``). The demo joins its two halves so.
+
+    Parameters
+    ----------
+    pages : dict of str to path
+        Heading -> report.html, in display order.
+    path : str
+        Output file (written atomically).
+    title : str
+        The page's title.
+
+    Returns
+    -------
+    str
+        ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> a = write_report_html(os.path.join(d, "a.html"), {"task": "spatial"}, {}, [],
+    ...                       {"v": {"kind": "timeline", "duration_s": 1.0, "gt": [], "pred": []}})
+    >>> page = open(merge_report_pages({"Where": a}, os.path.join(d, "all.html"))).read()
+    >>> "Where: v" in page and page.count("report-status") >= 1
+    True
+    """
+    sections, videos = [], {}
+    for heading, page_path in pages.items():
+        with open(page_path, encoding="utf-8") as f:
+            page = f.read()
+        try:
+            body = page.split(_SECTION_START, 1)[1].split(_SECTION_END, 1)[0]
+            data = page.split("id='videos-data'>", 1)[1].split("</script>", 1)[0]
+        except IndexError:
+            raise ValueError(f"{page_path}: not a page written by locbench.evaluation.report_html") from None
+        body = re.sub(r"<h2 id='([a-z]+)'>", lambda m: f"<h3 id='s{len(sections)}-{m.group(1)}'>", body)
+        body = body.replace("</h2>", "</h3>")
+        sections.append(f"<h2 id='section-{len(sections)}'>{html.escape(str(heading))}</h2>\n{body}")
+        for name, entry in json.loads(data.replace("<\\/", "</")).items():
+            videos[f"{heading}: {name}"] = entry
+    page = render_report_html({}, {}, [], videos, title=title)
+    nav = " · ".join([f"<a href='#section-{i}'>{html.escape(str(h))}</a>" for i, h in enumerate(pages)]
+                     + ["<a href='#browser'>Per-video browser</a>"])
+    page = re.sub(r"<p class='nav'>.*?</p>", lambda m: f"<p class='nav'>{nav}</p>", page, count=1)
+    page = page.replace(_SECTION_START, _SECTION_START + "\n" + "\n".join(sections), 1)
+    atomic_write_text(path, page)
+    return path
+
+
 __all__ = ["write_report_html", "render_report_html", "write_report_for", "add_report_argument", "table_html",
-           "frames_payload", "timeline_payload"]
+           "frames_payload", "timeline_payload", "tubes_payload", "browser_payload", "merge_report_pages"]

@@ -113,6 +113,11 @@ class EvaluationReport:
     out_dir: str | None = None
     overwrite: bool = False
     keep: tuple[str, ...] = ()
+    report_dir: str | None = None  # where :meth:`write_html` writes report.html (``--report``)
+    #: per-video browser data of report.html (``report_html`` module doc): a plugin's (the spatial
+    #: diagnosis gives each box its type), else the first method's evaluated detections; None: not built yet
+    videos: dict | None = None
+    gt: Any = None  # what was scored against, for :meth:`browser_data`
 
     def to_dataframe(self):
         """The main numbers in long form: one row per (method, protocol, metric, threshold).
@@ -136,18 +141,56 @@ class EvaluationReport:
         another run's files unless ``overwrite`` (see :func:`locbench.evaluation.outputs.prepare_out_dir`)."""
         from locbench.evaluation.outputs import prepare_out_dir, write_outputs
         out = os.fspath(out_dir if out_dir is not None else self.out_dir)
-        prepare_out_dir(out, self.overwrite if overwrite is None else overwrite, keep=self.keep)
-        return write_outputs(out, self.metrics, self.tables, extra_files=self.keep)
+        mine = self._report_files_in(out)  # already drawn by this run: kept, and listed in the manifest
+        keep = tuple(dict.fromkeys(self.keep + tuple(r.split("/")[0] for r in mine)))
+        prepare_out_dir(out, self.overwrite if overwrite is None else overwrite, keep=keep)
+        return write_outputs(out, self.metrics, self.tables, extra_files=self.keep + mine)
+
+    def _report_files_in(self, out: str) -> tuple[str, ...]:
+        """report.html and the figures inside ``out`` (listed in its manifest, so that a rerun with
+        overwrite replaces them instead of refusing the folder)."""
+        paths = list(self.figures) + ([os.path.join(self.report_dir, "report.html")] if self.report_dir else [])
+        rel = [os.path.relpath(os.path.abspath(p), os.path.abspath(out)).replace(os.sep, "/") for p in paths]
+        return tuple(r for r in dict.fromkeys(rel) if not r.startswith("../") and r != "..")
+
+    def browser_data(self) -> dict:
+        """The per-video browser data of report.html (see :attr:`videos`), built on first use from the
+        *evaluated* detections of the first method (the model, or the first detection file)."""
+        if self.videos is None:
+            self.videos = {}
+            for result in self.plugin_results.values():  # a plugin's data carries diagnosis types
+                for name, entry in (getattr(result, "videos", None) or {}).items():
+                    self.videos.setdefault(name, entry)
+            if not self.videos and self.methods and self.gt is not None:
+                from locbench.evaluation import report_html
+                self.videos = report_html.browser_payload(self.task, self.gt, self.methods[0].detections)
+        return self.videos
+
+    def write_html(self, report_dir: str | os.PathLike | None = None) -> str:
+        """Write ``report_dir/report.html`` (default: :attr:`report_dir`): the main, per-class and every
+        plugin's tables, the notes, every figure drawn (embedded), the analyses' numbers and the per-video
+        browser (:meth:`browser_data`). One self-contained file; returns its path."""
+        from locbench.evaluation.report_html import write_report_html
+        directory = os.fspath(report_dir if report_dir is not None else self.report_dir)
+        os.makedirs(directory, exist_ok=True)
+        title = self.tables["table"].title if "table" in self.tables else f"locbench {self.task} evaluation"
+        figures = [f for f in self.figures if str(f).lower().endswith(".png") and os.path.isfile(f)]
+        return write_report_html(os.path.join(directory, "report.html"), self.metrics, self.tables, figures,
+                                 self.browser_data(), title=title)
 
     def emit(self, fmt: str = "md", per_class: bool = False, out_dir: str | None = None, stream=None) -> None:
-        """The CLI's ending: write every file first, then print the notes (stderr) and the tables."""
+        """The CLI's ending: write every file first (``report.html`` last, with ``report_dir``), then print
+        the notes (stderr) and the tables."""
         from locbench.evaluation.tables import render
         out = out_dir if out_dir is not None else self.out_dir
         written = self.write(out) if out else []
+        page = self.write_html() if self.report_dir else None
         for note in self.notes:
             print(f"note: {note}", file=sys.stderr)
         if written:
             print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+        if page:
+            print(f"wrote {page}", file=sys.stderr)
         stream = stream or sys.stdout
         for name, table in self.tables.items():
             if name == "table" or not name.startswith("per_class") or per_class:
@@ -182,6 +225,9 @@ class Evaluation:
     plots_dir : str, optional
         Draw the figures here.
     out_dir, overwrite : where :meth:`EvaluationReport.write` goes, and whether it may replace a previous run.
+    report_dir : str, optional
+        Where :meth:`EvaluationReport.emit` writes ``report.html``; without ``plots_dir`` the figures are
+        drawn into ``report_dir/figures`` so that the page shows them.
     plugins : sequence, optional
         Plugins to run (default: the registered ones enabled by ``args``; none without ``args``).
     args : argparse.Namespace, optional
@@ -200,7 +246,7 @@ class Evaluation:
                  topk: int = 2, threshold: float = 0.5, score: str | None = None, baselines: bool = True,
                  plots_dir=None, out_dir=None, overwrite: bool = False, gt_format: str = "auto",
                  det_format: str = "auto", device: str = "auto", batch_size: int = 8, plugins=None, args=None,
-                 return_curves: bool | None = None, rules: dict | None = None):
+                 return_curves: bool | None = None, rules: dict | None = None, report_dir=None):
         self.gt_path = os.fspath(gt)
         self.detection_paths = _as_list(detections)
         self.attention_paths = _as_list(attention)
@@ -217,6 +263,9 @@ class Evaluation:
         # the localization functions (e.g. segment_rule, mask_normalize), passed as given
         self.rules = dict(threshold=float(threshold), labels=labels, k=int(topk), score=score, **(rules or {}))
         self.baselines = baselines
+        self.report_dir = None if report_dir is None else os.fspath(report_dir)
+        if plots_dir is None and self.report_dir is not None:
+            plots_dir = os.path.join(self.report_dir, "figures")
         self.plots_dir = None if plots_dir is None else os.fspath(plots_dir)
         self.out_dir = None if out_dir is None else os.fspath(out_dir)
         self.overwrite = overwrite
@@ -390,7 +439,7 @@ class Evaluation:
         if figures:
             metrics["figures"] = list(figures)
         return EvaluationReport(self.task, tables, metrics, list(self.notes), evaluated, methods, plugin_results,
-                                figures, self.out_dir, self.overwrite, keep)
+                                figures, self.out_dir, self.overwrite, keep, report_dir=self.report_dir, gt=self.gt)
 
     has_corloc = True
     per_class_tables = True
@@ -445,7 +494,7 @@ def _common_kwargs(args) -> dict:
     return dict(detections=g("detections"), attention=g("attention"), checkpoint=g("checkpoint"),
                 videos=g("videos"), names=g("name"), unknown_videos=g("unknown_videos", "error"),
                 labels=g("labels", "top1"), topk=g("topk", 2), baselines=not g("no_baselines", False),
-                plots_dir=g("plots"), out_dir=g("out"), overwrite=g("overwrite", False),
+                plots_dir=g("plots"), out_dir=g("out"), overwrite=g("overwrite", False), report_dir=g("report"),
                 gt_format=g("gt_format", "auto"), det_format=g("det_format", "auto"),
                 device=g("device", "auto"), batch_size=g("batch_size", 8), args=args,
                 rules={k: getattr(args, k) for k in _EXTRA_RULES if getattr(args, k, None) is not None})
