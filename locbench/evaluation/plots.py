@@ -104,21 +104,6 @@ def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarra
     return _save(fig, out_path)
 
 
-def box_iou_one(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of one box ``a`` (4,) against boxes ``b`` (M, 4), continuous coordinates (for captions of the
-    diagnosis galleries; restored after a merge dropped it).
-
-    >>> box_iou_one(np.array([0., 0, 2, 2]), np.array([[1., 0, 3, 2]])).round(3).tolist()
-    [0.333]
-    """
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
-    ih = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-
-
 def box_gallery(items: Sequence[dict], out_path: str, title: str, columns: int = 4) -> str:
     """Figs. 8/9: each item has ``image``, ``gt_boxes`` (M, 4), ``pred_box`` (4,) or None, ``iou``, ``caption``."""
     rows = max(1, int(np.ceil(len(items) / columns)))
