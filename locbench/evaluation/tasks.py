@@ -460,8 +460,21 @@ class Evaluation:
                 f"{counts['ground_truth_unit']}; detections: {dets}")
         grouped: dict[str, list[str]] = {}  # rows whose evaluator counts agree share one entry
         for name, c in counts.get("evaluator", {}).items():
-            if isinstance(c, dict):
-                grouped.setdefault(", ".join(f"{k} {v}" for k, v in c.items()), []).append(name)
+            if not isinstance(c, dict):
+                continue
+            shown = []  # only what the line above does not already say
+            for k, v in c.items():
+                if k in ("num_videos", "num_gt", "num_gt_instances") and v in (counts["videos"], counts["ground_truth"]):
+                    continue
+                if k == "num_detections":
+                    if v != counts["detections"].get(name.split(" [")[0], v):
+                        shown.append(f"{v} detections evaluated")
+                    continue
+                label = {"num_ambiguous": "Ambiguous segments", "num_frames": "annotated frames"}.get(
+                    k, k.replace("num_", "").replace("_", " "))
+                shown.append(f"{v} {label}")
+            if shown:
+                grouped.setdefault(", ".join(shown), []).append(name)
         for text_counts, names in grouped.items():
             text += f"; {', '.join(names)}: {text_counts}"
         return text
