@@ -447,6 +447,80 @@ def read_thumos14_classification(groundtruth: str | os.PathLike, classes, videos
     return split, all_labels
 
 
+# ------------------------------------------------------------------------------------- score files
+
+def read_class_scores(path: str | os.PathLike, classes, video_list: str | os.PathLike | None = None):
+    """Video-level class scores: a CSV ``video,class,score`` (header optional; every class of every
+    video listed once) or a ``.npy`` (V, C) array whose rows are the videos of ``video_list`` (one name
+    per line) and whose columns are ``classes`` in order. Video names lose a video extension.
+
+    Returns :class:`~annotations.types.ClassScores` with scores (V, C) float64.
+    """
+    import numpy as np
+
+    from annotations.types import ClassScores
+
+    p = os.fspath(path)
+    classes = tuple(classes)
+    if p.endswith(".npy"):
+        if video_list is None:
+            raise InputError(p, None, "a .npy score array needs its video list (video_list=, one name per line)")
+        from annotations.textfiles import read_split_list
+
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except Exception as e:
+            raise InputError(p, None, f"not a readable .npy array: {type(e).__name__}: {str(e)[:200]}") from None
+        videos = read_split_list(video_list)
+        if arr.ndim != 2 or arr.shape != (len(videos), len(classes)):
+            raise InputError(p, None, f"array shape {arr.shape}, expected ({len(videos)} videos of {os.fspath(video_list)}, "
+                                      f"{len(classes)} classes)")
+        if not np.all(np.isfinite(arr)):
+            raise InputError(p, None, "scores contain NaN or infinite values")
+        return ClassScores(videos, classes, arr.astype(np.float64), p)
+    index = {c: i for i, c in enumerate(classes)}
+    rows: dict[str, dict[int, float]] = {}
+    for n, row in enumerate(csv.reader(io.StringIO(read_text(p, "score file"))), start=1):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != 3:
+            raise InputError(p, f"line {n}", f"expected 'video,class,score', found {len(row)} columns")
+        video, cls, score = (x.strip() for x in row)
+        if n == 1 and (video, cls, score) == ("video", "class", "score"):
+            continue
+        try:
+            value = float(score)
+        except ValueError:
+            raise InputError(p, f"line {n}", f"score {score!r} is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InputError(p, f"line {n}", f"score {score!r} is not finite")
+        if cls not in index:
+            raise InputError(p, f"line {n}", f"unknown class {cls!r}: not in the class list")
+        per = rows.setdefault(strip_video_ext(video.replace("\\", "/")), {})
+        if index[cls] in per:
+            raise InputError(p, f"line {n}", f"video {video!r} has a second score for class {cls!r}")
+        per[index[cls]] = value
+    if not rows:
+        raise InputError(p, None, "no score")
+    incomplete = [v for v, per in rows.items() if len(per) != len(classes)]
+    if incomplete:
+        v = incomplete[0]
+        lacking = [classes[k] for k in range(len(classes)) if k not in rows[v]]
+        raise InputError(p, None, f"{len(incomplete)} videos lack a score for some class (first: {v!r} has none for "
+                                  f"{lacking[0]!r}); every class of every video must be scored")
+    videos = tuple(sorted(rows))
+    arr = np.array([[rows[v][k] for k in range(len(classes))] for v in videos], dtype=np.float64)
+    return ClassScores(videos, classes, arr, p)
+
+
+def write_class_scores(path: str | os.PathLike, videos, classes, scores) -> None:
+    """Write a ``video,class,score`` CSV (with header) of a (V, C) score array."""
+    lines = ["video,class,score\n"]
+    for v, row in zip(videos, scores):
+        lines += [f"{v},{c},{float(x)!r}\n" for c, x in zip(classes, row)]
+    atomic_write_text(path, "".join(lines))
+
+
 # --------------------------------------------------------------------------------------- dispatch
 
 def detect_format(root: str | os.PathLike) -> str | None:
@@ -495,4 +569,4 @@ def load_recognition(root: str | os.PathLike, split: int = 1, fmt: str | None = 
 __all__ = ["FORMATS", "RecognitionVideo", "RecognitionSplit", "read_hmdb51", "write_hmdb51_splits", "hmdb51_group",
            "read_ucf101", "read_ucf101_classes", "write_ucf101_lists", "ucf101_group", "read_moments",
            "read_moments_categories", "write_moments", "read_thumos14_classification", "detect_format",
-           "load_recognition", "hmdb51_video_folder"]
+           "load_recognition", "hmdb51_video_folder", "read_class_scores", "write_class_scores"]
