@@ -15,6 +15,8 @@ file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on
 """
 from __future__ import annotations
 
+from locbench.model.registry import backbone_names
+
 NAME = "train"
 HELP = "train the attention model (class labels only; end-to-end or on cached features)"
 
@@ -55,7 +57,7 @@ def add_arguments(p) -> None:
                                                      "instead of video frames")
     g.add_argument("--workers", type=int, default=0, help="data-loading worker processes (default 0)")
     m = p.add_argument_group("model")
-    m.add_argument("--backbone", choices=("small", "resnet50", "resnet101", "resnet152"), 
+    m.add_argument("--backbone", choices=backbone_names(),
                    help="frame feature extractor (default: small, trained end-to-end on CPU; with --features "
                         "the cache's ResNet)")
     m.add_argument("--backbone-weights", metavar="PATH", help="torchvision ResNet state dict (.pth); never downloaded")

@@ -9,9 +9,10 @@ import dataclasses
 from dataclasses import dataclass, fields
 
 from annotations.errors import InputError
+from locbench.model.registry import backbone_names
 
-#: Backbones known to :mod:`locbench.model.backbones`.
-BACKBONES = ("small", "resnet50", "resnet101", "resnet152")
+#: Backbones known to :mod:`locbench.model.backbones` (the registry, :mod:`locbench.model.registry`).
+BACKBONES = backbone_names()
 
 #: How the attended frames are pooled into the ConvLSTM input Y_t (see docs/model.md).
 POOLS = ("inv_n", "sum")

@@ -90,12 +90,18 @@ class TrainResult:
 def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = None,
                  backbone_sha256: str | None = None, input_size: int | None = None) -> ModelConfig:
     """The ModelConfig a TrainConfig asks for (paper defaults for ResNets, CPU sizes for small)."""
+    from locbench.model.registry import backbone_spec
+
     small = cfg.backbone == "small"
+    try:
+        spec = backbone_spec(cfg.backbone)
+    except ValueError as e:
+        raise InputError(None, "arguments", str(e)) from None
     n = cfg.num_frames or (8 if small else 25)
     d = dict(
         class_names=tuple(class_names), backbone=cfg.backbone,
-        feature_channels=feature_channels or cfg.feature_channels or (128 if small else 2048),
-        input_size=input_size or cfg.input_size or (128 if small else 224),
+        feature_channels=feature_channels or cfg.feature_channels or spec.channels,
+        input_size=input_size or cfg.input_size or spec.input_size,
         num_frames=n, num_steps=cfg.num_steps or n,
         spatial_widths=tuple(cfg.spatial_widths or ((64, 32) if small else (1024, 512))),
         hidden_channels=cfg.hidden_channels or (64 if small else 512),
@@ -150,7 +156,7 @@ def _run_dir_check(cfg: TrainConfig) -> str | None:
 
 def data_kind(cfg: TrainConfig) -> str:
     """``untrimmed`` when a subset is given or the root has a THUMOS'14-style ground-truth folder."""
-    from locbench.training.data import is_untrimmed_layout
+    from locbench.training.splits import is_untrimmed_layout
 
     if cfg.train_subset or cfg.val_subset:
         return "untrimmed"
@@ -160,7 +166,7 @@ def data_kind(cfg: TrainConfig) -> str:
 
 
 def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
-    from locbench.training.data import resolve_split, resolve_untrimmed_split
+    from locbench.training.splits import resolve_split, resolve_untrimmed_split
 
     if kind == "untrimmed":
         val_subset = cfg.val_subset or "test"
@@ -191,7 +197,7 @@ def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
 def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "trimmed"):
     from torch.utils.data import DataLoader, DistributedSampler, Subset
 
-    from locbench.training.data import ClipSampling, FeatureClipDataset, VideoClipDataset
+    from locbench.training.datasets import ClipSampling, FeatureClipDataset, VideoClipDataset
 
     sampling = ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)
     soft = mcfg.num_classes if kind == "untrimmed" else None  # multi-label videos: soft targets
@@ -316,7 +322,7 @@ def train(cfg: TrainConfig) -> TrainResult:
 
 
 def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
-    from locbench.training.data import read_class_list
+    from locbench.training.splits import read_class_list
     from locbench.model.net import build_model
 
     classes = read_class_list(cfg.classes)
@@ -329,7 +335,7 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if cfg.features and cfg.backbone_weights:
         raise InputError(None, "arguments", "--backbone-weights is for end-to-end runs; with --features the cache "
                                             "records which weights made it")
-    from locbench.training.data import ClipSampling
+    from locbench.training.datasets import ClipSampling
 
     ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
     kind = data_kind(cfg)
