@@ -103,15 +103,21 @@ class VideoAttentionModel(nn.Module):
         return self.head(clips if self.backbone is None else self.features(clips))
 
 
-def build_model(config: ModelConfig, backbone_weights=None, with_backbone: bool = True, seed: int = 0) -> VideoAttentionModel:
-    """A fresh model of ``config``; ResNet weights only from the local file ``backbone_weights``."""
+def build_model(config: ModelConfig, backbone_weights=None, with_backbone: bool = True, seed: int = 0,
+                finetune: dict | None = None) -> VideoAttentionModel:
+    """A fresh model of ``config``; ResNet weights only from the local file ``backbone_weights``.
+
+    ``finetune`` (``{"bn_mode": ..., "train_stages": ...}``) makes a ResNet backbone trainable
+    (see :func:`locbench.model.backbones.make_backbone`); None keeps it frozen.
+    """
     backbone = None
     if with_backbone:
         from locbench.model.backbones import make_backbone
 
+        extra = dict(trainable=True, **finetune) if finetune is not None else {}
         backbone = make_backbone(config.backbone, backbone_weights, input_size=config.input_size,
                                  out_channels=config.feature_channels if config.backbone == "small" else None,
-                                 seed=seed)
+                                 seed=seed, **extra)
     return VideoAttentionModel(config, backbone)
 
 

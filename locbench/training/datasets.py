@@ -112,13 +112,63 @@ class _EpochDataset:
         return len(self.items)
 
 
+#: He et al. (ResNet) scale augmentation: the shorter side is resized to [256, 480] for a 224 crop
+HE_SCALE = (256 / 224, 480 / 224)
+#: and to 256 for the 224 centre crop at test time
+HE_TEST_SCALE = 256 / 224
+
+
+def he_clip_params(frame_hw: tuple[int, int], size: int, rng: np.random.Generator | None) -> dict:
+    """One draw of He et al.'s preprocessing for a whole clip: shorter side, crop corner, flip.
+
+    Training (``rng``): shorter side uniform in ``[256, 480] * size / 224`` pixels, a random
+    ``size`` x ``size`` crop, a horizontal flip with probability 1/2. Test (no ``rng``): shorter side
+    ``256 * size / 224``, centre crop, no flip. Every frame of the clip gets the same parameters.
+
+    >>> he_clip_params((240, 320), 224, None)
+    {'resize_hw': (256, 341), 'crop_yx': (16, 58), 'flip': False}
+    """
+    h, w = frame_hw
+    lo, hi = (int(round(HE_SCALE[0] * size)), int(round(HE_SCALE[1] * size)))
+    short = int(rng.integers(lo, hi + 1)) if rng is not None else int(round(HE_TEST_SCALE * size))
+    short = max(short, size)
+    rh, rw = (short, max(size, int(round(w * short / h)))) if h <= w else (max(size, int(round(h * short / w))), short)
+    if rng is not None:
+        y0, x0 = int(rng.integers(0, rh - size + 1)), int(rng.integers(0, rw - size + 1))
+        flip = bool(rng.random() < 0.5)
+    else:
+        y0, x0, flip = (rh - size) // 2, (rw - size) // 2, False
+    return {"resize_hw": (rh, rw), "crop_yx": (y0, x0), "flip": flip}
+
+
+def he_transform(frames: np.ndarray, size: int, params: dict) -> np.ndarray:
+    """Apply :func:`he_clip_params` to uint8 frames (n, H, W, 3) -> (n, size, size, 3)."""
+    import cv2
+
+    rh, rw = params["resize_hw"]
+    y0, x0 = params["crop_yx"]
+    out = np.stack([cv2.resize(f, (rw, rh), interpolation=cv2.INTER_AREA if rh < f.shape[0] else cv2.INTER_LINEAR)
+                    [y0:y0 + size, x0:x0 + size] for f in frames])
+    return np.ascontiguousarray(out[:, :, ::-1]) if params["flip"] else out
+
+
 class VideoClipDataset(_EpochDataset):
-    """Clips of ``num_frames`` uint8 RGB frames resized to ``input_size``^2: (n, S, S, 3), label, index."""
+    """Clips of ``num_frames`` uint8 RGB frames: (n, S, S, 3), label, index.
+
+    Frames are resized to ``input_size``^2 (aspect ratio lost), or with ``augment`` preprocessed as He
+    et al. (:func:`he_clip_params`: random scale, crop and flip, one draw per clip, while training;
+    centre crop otherwise). ImageNet normalisation happens in the backbone.
+    """
 
     def __init__(self, items, num_frames: int, input_size: int, train: bool = True, seed: int = 0,
-                 sampling: ClipSampling | None = None, num_classes: int | None = None):
+                 sampling: ClipSampling | None = None, num_classes: int | None = None, augment: bool = False):
         super().__init__(items, num_frames, train, seed, sampling, num_classes)
         self.input_size = input_size
+        self.augment = augment
+
+    def _aug_rng(self, index: int) -> np.random.Generator | None:
+        """Its own stream, so augmentation leaves the frame choice of (seed, epoch, index) unchanged."""
+        return np.random.default_rng([self.seed, self.epoch, index, 1]) if self.train else None
 
     def __getitem__(self, index: int):
         import cv2
@@ -134,7 +184,9 @@ class VideoClipDataset(_EpochDataset):
         except (InputError, OSError, cv2.error) as e:
             raise ClipReadError(f"cannot read training video {item.name}: {e}") from None
         s = self.input_size
-        if frames.shape[1:3] != (s, s):
+        if self.augment:
+            frames = he_transform(frames, s, he_clip_params(frames.shape[1:3], s, self._aug_rng(index)))
+        elif frames.shape[1:3] != (s, s):
             frames = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in frames])
         return torch.from_numpy(np.ascontiguousarray(frames)), self.target(item), index
 
@@ -171,5 +223,5 @@ class FeatureClipDataset(_EpochDataset):
 
 
 
-__all__ = ["segment_positions", "VideoClipDataset", "FeatureClipDataset", "CLIP_SAMPLINGS", "ClipSampling",
+__all__ = ["segment_positions", "he_clip_params", "he_transform", "HE_SCALE", "HE_TEST_SCALE", "VideoClipDataset", "FeatureClipDataset", "CLIP_SAMPLINGS", "ClipSampling",
            "window_positions", "clip_positions", "soft_target"]

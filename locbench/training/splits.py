@@ -12,6 +12,8 @@ import os
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
+
 from annotations.errors import InputError, require_dir
 from annotations.textfiles import numbered_lines, read_class_list, strip_video_ext  # noqa: F401
 from annotations.textfiles import read_split_list as read_video_list  # noqa: F401
@@ -219,3 +221,134 @@ def resolve_untrimmed_split(root: str | os.PathLike, classes: tuple[str, ...], t
 __all__ = ["ClipReadError", "LabelledVideo", "read_class_list", "read_video_list", "strip_video_ext", "video_root",
            "labelled_videos", "resolve_split", "SUBSET_SUFFIX", "groundtruth_dir", "is_untrimmed_layout",
            "subset_suffix", "read_video_level_labels", "resolve_untrimmed_split"]
+
+
+# --------------------------------------------------------------------------- no test data in training
+
+def video_group(name: str) -> str:
+    """The group a video must not be separated from: UCF101 ``gXX``, HMDB51 source video, else itself."""
+    from annotations.recognition import hmdb51_group, ucf101_group
+
+    stem = name.rsplit("/", 1)[-1]
+    g = ucf101_group(stem)
+    if g != stem:
+        return g
+    h = hmdb51_group(stem)
+    return h if h != stem else name
+
+
+def holdout_by_group(items: list[LabelledVideo], fraction: float, seed: int, groups: dict[str, str] | None = None
+                     ) -> tuple[list[LabelledVideo], list[LabelledVideo], list[str]]:
+    """Move ``round(fraction * G)`` whole groups (at least 1, at most G - 1) of ``items`` to validation.
+
+    ``groups``: video name -> group (default :func:`video_group`). The groups are drawn with
+    ``numpy.random.default_rng(seed)`` from the sorted group names, so a run is reproducible.
+    Returns (train, validation, held-out group names).
+    """
+    if not 0.0 < fraction < 1.0:
+        raise InputError(None, "holdout", f"must be in (0, 1), got {fraction}")
+    key = {v.name: (groups or {}).get(v.name) or video_group(v.name) for v in items}
+    names = sorted(set(key.values()))
+    if len(names) < 2:
+        raise InputError(None, "holdout", f"the training list has {len(names)} group(s) of videos: nothing to hold "
+                                          "out without splitting a group; give a validation list instead")
+    k = min(len(names) - 1, max(1, int(round(fraction * len(names)))))
+    rng = np.random.default_rng(seed)
+    held = sorted(np.asarray(names)[rng.permutation(len(names))[:k]].tolist())
+    hs = set(held)
+    return [v for v in items if key[v.name] not in hs], [v for v in items if key[v.name] in hs], held
+
+
+def official_test_list(root: str | os.PathLike) -> str | None:
+    """The test list a dataset root ships (``testlist.txt`` / ``testlist01.txt``), if any."""
+    return _first_existing(os.fspath(root), ("testlist.txt", "testlist01.txt"))
+
+
+def training_split(root, classes: tuple[str, ...], train_list=None, val_list=None, holdout: float = 0.0,
+                   seed: int = 0) -> tuple[list[LabelledVideo], list[LabelledVideo], dict]:
+    """Train and validation videos of a trimmed root that never validate (or train) on its test list.
+
+    Validation is ``val_list`` when given (said in the info when it is the root's test list), a
+    ``holdout`` fraction of the training list's groups, or none. Training on the root's test videos
+    is an InputError. Returns (train, validation, info) with info a plain dict for the checkpoint.
+    """
+    r = os.fspath(root)
+    videos = labelled_videos(r, classes)
+    test_list = official_test_list(r)
+    test_names = set(read_video_list(test_list)) if test_list else set()
+    train_path = train_list or _first_existing(r, ("trainlist.txt", "trainlist01.txt"))
+    if train_path is None and test_names:
+        raise InputError(r, None, f"no training list, and the root has a test list ({os.path.basename(test_list)}): "
+                                  "training on every video would train on the test videos; give train_list")
+    names = read_video_list(train_path) if train_path else tuple(videos)
+    leaked = [n for n in names if n in test_names]
+    if leaked:
+        raise InputError(train_path, None, f"{len(leaked)} training videos are in the test list {test_list} "
+                                           f"(first: {leaked[0]!r}): the test set would be trained on")
+    missing = [n for n in names if n not in videos]
+    if missing:
+        warnings.warn(f"{train_path or r}: {len(missing)} train videos not found under {video_root(r)} or not of a "
+                      f"listed class, skipped (first: {missing[0]!r})", stacklevel=2)
+    train = [videos[n] for n in names if n in videos]
+    info: dict = {"train_list": os.path.abspath(train_path) if train_path else None}
+    if val_list and holdout:
+        raise InputError(None, "arguments", "give a validation list or a hold-out fraction, not both")
+    if val_list:
+        val_names = read_video_list(val_list)
+        val = [videos[n] for n in val_names if n in videos]
+        is_test = bool(test_names) and set(val_names) <= test_names
+        info.update(validation="list", val_list=os.path.abspath(val_list), val_is_test_list=is_test)
+        overlap = {v.name for v in train} & {v.name for v in val}
+        if overlap:
+            raise InputError(val_list, None, f"{len(overlap)} videos are in both the train and the validation list "
+                                             f"(first: {sorted(overlap)[0]!r})")
+    elif holdout:
+        train, val, held = holdout_by_group(train, holdout, seed)
+        info.update(validation="holdout", holdout=float(holdout), holdout_groups=held)
+    else:
+        val = []
+        info.update(validation="none")
+    if not train:
+        raise InputError(train_path or r, None, "no training video")
+    return train, val, info
+
+
+def recognition_training_split(root, split: int, classes=None, val_list=None, holdout: float = 0.0, seed: int = 0
+                               ) -> tuple[tuple[str, ...], list[LabelledVideo], list[LabelledVideo], dict]:
+    """Classes, train and validation videos of an HMDB51 / UCF101 / Moments in Time root, official ``split``.
+
+    The split's test videos are never used; validation is ``val_list`` (names as the dataset's, e.g.
+    ``brush_hair/<clip>``), a ``holdout`` of whole groups (HMDB51 source videos, UCF101 ``gXX``), or none.
+    """
+    from annotations.recognition import load_recognition
+
+    rs = load_recognition(root, split)
+    if classes is not None and tuple(classes) != rs.classes:
+        raise InputError(os.fspath(root), None, f"the class list differs from the dataset's {len(rs.classes)} classes "
+                                                f"(first: {rs.classes[0]!r}); leave the class list out for this layout")
+    train = [LabelledVideo(v.name, v.path, v.label) for v in rs.train]
+    groups = {v.name: v.group for v in rs.train}
+    test_names = {v.name for v in rs.test}
+    info: dict = {"dataset": rs.source, "official_split": split, "notes": list(rs.notes)}
+    if val_list and holdout:
+        raise InputError(None, "arguments", "give a validation list or a hold-out fraction, not both")
+    if val_list:
+        want = read_video_list(val_list)
+        every = {v.name: v for v in rs.train + rs.test}
+        unknown = [n for n in want if n not in every]
+        if unknown:
+            raise InputError(val_list, None, f"{len(unknown)} videos are not in split {split} (first: {unknown[0]!r})")
+        val = [LabelledVideo(n, every[n].path, every[n].label) for n in want]
+        wanted = set(want)
+        train = [v for v in train if v.name not in wanted]
+        info.update(validation="list", val_list=os.path.abspath(val_list), val_is_test_list=wanted <= test_names)
+    elif holdout:
+        train, val, held = holdout_by_group(train, holdout, seed, groups)
+        info.update(validation="holdout", holdout=float(holdout), holdout_groups=held)
+    else:
+        val = []
+        info.update(validation="none")
+    return rs.classes, train, val, info
+
+
+__all__ += ["video_group", "holdout_by_group", "official_test_list", "training_split", "recognition_training_split"]
