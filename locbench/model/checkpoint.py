@@ -34,6 +34,9 @@ class Checkpoint:
     metrics: dict | None
     path: str
     data: dict | None = None  # what it was trained on: {"kind": "trimmed" | "untrimmed", ...}; None = not recorded
+    #: which videos trained and validated it and how it was chosen: {"split": {...}, "best_selected_on": ...,
+    #: "preprocess": ...}; None = not recorded (older checkpoints)
+    selection: dict | None = None
 
 
 def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
@@ -41,7 +44,8 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state: dict | None = None,
-                    metrics: dict | None = None, include_backbone: bool | None = None, data: dict | None = None) -> None:
+                    metrics: dict | None = None, include_backbone: bool | None = None, data: dict | None = None,
+                    selection: dict | None = None) -> None:
     """Write ``model`` (a VideoAttentionModel, possibly DDP-wrapped) atomically to ``path``.
 
     The backbone is embedded when it is trainable (small) or ``include_backbone`` is true; a frozen
@@ -60,6 +64,8 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state
         obj["metrics"] = metrics
     if data is not None:
         obj["data"] = dict(data)
+    if selection is not None:
+        obj["selection"] = dict(selection)
     with atomic_open(path, "wb") as f:
         torch.save(obj, f)
 
@@ -90,7 +96,10 @@ def load_checkpoint(path: str | os.PathLike, expect_classes=None, expect_config:
     data = obj.get("data")
     if data is not None and not isinstance(data, dict):
         raise InputError(p, "key 'data'", f"expected a dict, found {type(data).__name__}")
-    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p, data)
+    selection = obj.get("selection")
+    if selection is not None and not isinstance(selection, dict):
+        raise InputError(p, "key 'selection'", f"expected a dict, found {type(selection).__name__}")
+    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p, data, selection)
     if expect_classes is not None:
         check_classes(ckpt, expect_classes)
     if expect_config is not None:

@@ -399,9 +399,10 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
     train_items, val_items, prov, split_info, classes = _build_data(cfg, classes, kind)
     data_info = {"kind": "trimmed" if kind == "recognition" else kind, "clip_sampling": cfg.clip_sampling,
-                 "clip_seconds": cfg.clip_seconds, "sample_fps": float(cfg.sample_fps),
-                 "preprocess": "he" if cfg.augment else "resize", "split": split_info,
-                 "best_selected_on": "validation accuracy" if val_items else "last epoch (no validation)"}
+                 "clip_seconds": cfg.clip_seconds, "sample_fps": float(cfg.sample_fps)}
+    selection = {"split": split_info, "preprocess": "he" if cfg.augment else "resize",
+                 "best_selected_on": "validation accuracy" if val_items else "last epoch (no validation)",
+                 "finetune_backbone": bool(cfg.finetune_backbone)}
     if split_info.get("val_is_test_list"):
         warnings.warn("validating on the TEST list/subset (asked for explicitly): best.pt is chosen on test data; "
                       "report last.pt or hold out part of the training list instead", stacklevel=2)
@@ -474,7 +475,8 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if dist.is_main:
         os.makedirs(cfg.out, exist_ok=True)
         run_info = {"train": dataclasses.asdict(cfg), "model": mcfg.to_dict(), "world_size": dist.world_size,
-                    "train_videos": len(train_items), "val_videos": len(val_items), "data": data_info}
+                    "train_videos": len(train_items), "val_videos": len(val_items), "data": data_info,
+                    "selection": selection}
         atomic_write_text(os.path.join(cfg.out, "config.json"), json.dumps(run_info, indent=2, sort_keys=True) + "\n")
     multi = sum(len(v.all_labels) > 1 for v in train_items)
     _log(_validation_line(split_info, len(val_items)), dist)
@@ -511,10 +513,10 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
                      "scheduler": {"name": "cosine", "lr": cfg.lr, "epochs": cfg.epochs},
                      "rng": rngs, "best": best, "best_epoch": best_epoch, "history": history}
             save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics, data=data_info,
-                            include_backbone=True if cfg.finetune_backbone else None)
+                            include_backbone=True if cfg.finetune_backbone else None, selection=selection)
             if improved:
                 save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics, data=data_info,
-                                include_backbone=True if cfg.finetune_backbone else None)
+                                include_backbone=True if cfg.finetune_backbone else None, selection=selection)
             _write_jsonl(os.path.join(cfg.out, "metrics.jsonl"), history)
         D.barrier()
         _log(_epoch_line(metrics), dist)
