@@ -90,6 +90,9 @@ def add_arguments(p) -> None:
     m.add_argument("--pool", choices=("inv_n", "sum"), default="inv_n",
                    help="Y_t = (1/n) sum_i w_ti X_i (inv_n, the paper; default) or sum_i w_ti X_i")
     m.add_argument("--dropout", type=float, default=0.0, help="dropout before the classifier (default 0)")
+    m.add_argument("--head", choices=("attention", "meanpool"), default="attention",
+                   help="attention (the paper's model, default) or meanpool: the plain-backbone baseline, features "
+                        "averaged over frames and pixels and a linear classifier")
     m.add_argument("--mask-bias-init", type=float, metavar="B",
                    help="initial bias of the last mask conv; negative starts masks mostly closed "
                         "(default: PyTorch's init)")

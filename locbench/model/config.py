@@ -17,6 +17,10 @@ BACKBONES = backbone_names()
 #: How the attended frames are pooled into the ConvLSTM input Y_t (see docs/model.md).
 POOLS = ("inv_n", "sum")
 
+#: The head on the backbone features: the paper's attention model, or the plain-backbone baseline
+#: (features mean-pooled over frames and pixels, then a linear classifier: Table 1's "ResNet101-ImageNet").
+HEADS = ("attention", "meanpool")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -35,6 +39,7 @@ class ModelConfig:
     spatial_attention: bool = True  # False: mask = 1 everywhere (ablation)
     temporal_attention: bool = True  # False: w_ti = 1/n (ablation)
     dropout: float = 0.0  # before the classifier
+    head: str = "attention"  # "meanpool": the plain-backbone baseline (no attention, no ConvLSTM)
     # Initial bias of the last mask conv (None: PyTorch's default init). Negative starts the masks mostly
     # closed: the contrast term pushes every cell away from 0.5, so a mask that starts open tends to stay
     # open (docs/model.md, "The CPU demo configuration"). An initialisation, not part of the architecture.
@@ -52,6 +57,8 @@ class ModelConfig:
             problems.append("class_names has duplicates")
         if self.backbone not in BACKBONES:
             problems.append(f"backbone {self.backbone!r} is not one of {', '.join(BACKBONES)}")
+        if self.head not in HEADS:
+            problems.append(f"head {self.head!r} is not one of {', '.join(HEADS)}")
         if self.pool not in POOLS:
             problems.append(f"pool {self.pool!r} is not one of {', '.join(POOLS)}")
         for name in ("feature_channels", "input_size", "num_frames", "num_steps", "hidden_channels", "attention_dim"):
@@ -112,4 +119,4 @@ def small_config(class_names, **overrides) -> ModelConfig:
     return ModelConfig(class_names=tuple(class_names), **base)
 
 
-__all__ = ["BACKBONES", "POOLS", "ModelConfig", "small_config"]
+__all__ = ["BACKBONES", "POOLS", "HEADS", "ModelConfig", "small_config"]

@@ -71,6 +71,7 @@ class TrainConfig:
     feature_channels: int | None = None  # small backbone only; default 128
     input_size: int | None = None  # default: 224 (ResNet), 128 (small)
     pool: str = "inv_n"
+    head: str = "attention"  # "meanpool": the plain-backbone baseline (mean-pooled features + linear classifier)
     dropout: float = 0.0
     mask_bias_init: float | None = None  # initial bias of the last mask conv (None: PyTorch default)
     finetune_backbone: bool = False  # train a ResNet backbone end to end with the head (the paper)
@@ -113,7 +114,7 @@ def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = N
         spatial_widths=tuple(cfg.spatial_widths or ((64, 32) if small else (1024, 512))),
         hidden_channels=cfg.hidden_channels or (64 if small else 512),
         attention_dim=cfg.attention_dim or (32 if small else 256),
-        pool=cfg.pool, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
+        pool=cfg.pool, head=cfg.head, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
         dropout=cfg.dropout, mask_bias_init=cfg.mask_bias_init, backbone_weights_sha256=backbone_sha256,
     )
     try:
@@ -495,7 +496,8 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         for group in optimizer.param_groups:
             group["lr"] = lr * group.get("scale", 1.0)
         metrics = {"epoch": epoch + 1, "lr": lr}
-        metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights, mcfg.spatial_attention, dist, epoch))
+        metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights,
+                                    mcfg.spatial_attention and mcfg.head == "attention", dist, epoch))
         D.broadcast_buffers(model)  # every rank evaluates (and rank 0 saves) rank 0's BN statistics
         if val_dl is not None:
             metrics.update(evaluate(model, val_dl, cfg, dist))  # unwrapped: shards may differ in batch count
