@@ -161,21 +161,21 @@ def test_finetuning_changes_backbone_weights_only_when_asked(ucf24, tmp_path):
     common = dict(TINY, data=str(ucf24), classes=str(ucf24 / "classes.txt"), backbone="resnet18",
                   backbone_weights=str(path), feature_channels=None, num_frames=2, lr=1e-2)
 
-    def trunk_after(**kw):
+    def trunk_after(name, **kw):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = train(TrainConfig(out=str(tmp_path / str(len(os.listdir(tmp_path)))), **common, **kw))
+            res = train(TrainConfig(out=str(tmp_path / name), **common, **kw))
         names = list(ref)
         return dict(zip(names, res.model.backbone.trunk.state_dict().values()))
 
-    frozen = trunk_after()
+    frozen = trunk_after("frozen")
     assert all(torch.equal(frozen[k], ref[k]) for k in ref)  # BN statistics included
-    tuned = trunk_after(finetune_backbone=True, backbone_lr=1e-2)
+    tuned = trunk_after("tuned", finetune_backbone=True, backbone_lr=1e-2)
     assert any(not torch.equal(tuned[k], ref[k]) for k in ref if k.startswith("layer1"))
-    top = trunk_after(finetune_backbone=True, train_stages=("layer4",), backbone_lr=1e-2)
+    top = trunk_after("top", finetune_backbone=True, train_stages=("layer4",), backbone_lr=1e-2)
     assert all(torch.equal(top[k], ref[k]) for k in ref if not k.startswith("layer4"))
     assert any(not torch.equal(top[k], ref[k]) for k in ref if k.startswith("layer4") and "conv" in k)
-    ckpt = load_checkpoint(tmp_path / "1" / "last.pt")
+    ckpt = load_checkpoint(tmp_path / "tuned" / "last.pt")
     assert ckpt.backbone is not None and ckpt.selection["finetune_backbone"] is True  # tuned trunk travels along
 
 
