@@ -11,7 +11,12 @@ The run directory gets config.json, metrics.jsonl, last.pt (resumable with --res
 
 Untrimmed data (THUMOS'14 layout: --data holds groundtruth/<Class>_val.txt, or --train-subset /
 --val-subset given) trains on video-level labels only: a video's classes are those whose per-class
-file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on val, validates on test.
+file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on val.
+
+Validation never uses a test list by default: --val-list (explicit; the run says when it is the test
+list), --holdout F (whole groups of the training list: UCF101 gXX, HMDB51 source videos), or none
+(best.pt = last epoch). HMDB51, UCF101 and Moments in Time roots (docs/recognition.md) need no
+--classes; --official-split picks the split.
 """
 from __future__ import annotations
 

@@ -101,8 +101,11 @@ def labelled_videos(root: str | os.PathLike, classes: tuple[str, ...]) -> dict[s
 
 def resolve_split(root: str | os.PathLike, classes: tuple[str, ...], train_list=None, val_list=None
                   ) -> tuple[list[LabelledVideo], list[LabelledVideo]]:
-    """Train and validation videos. Lists default to ``trainlist[01].txt`` / ``testlist[01].txt`` in
-    the root; without a train list, every video not in the validation list trains."""
+    """The official train and test lists of a root: ``trainlist[01].txt`` / ``testlist[01].txt`` (the
+    second as "validation"); without a train list, every video not in the test list trains.
+
+    Split *discovery* only: training uses :func:`training_split`, which never validates on the test list
+    unless asked."""
     r = os.fspath(root)
     videos = labelled_videos(r, classes)
     train_list = train_list or _first_existing(r, ("trainlist.txt", "trainlist01.txt"))
