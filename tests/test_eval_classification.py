@@ -106,3 +106,29 @@ def test_mistakes_end_in_one_line_errors(hmdb, tmp_path, capsys):
     unknown_cls.write_text("a/a1,zzz,0.3\n")
     assert main(base + ["--scores", str(unknown_cls)]) == 2
     assert "line 1: unknown class 'zzz'" in capsys.readouterr().err
+
+
+def test_thumos_multi_label_drop_or_map(tmp_path, capsys):
+    gt = tmp_path / "th" / "groundtruth"
+    gt.mkdir(parents=True)
+    (tmp_path / "classes.txt").write_text("7 A\n9 B\n")
+    for c in "AB":
+        (gt / f"{c}_val.txt").write_text("video_validation_1 1 2\n")
+    (gt / "A_test.txt").write_text("t1 1 2\nt3 4 5\n")
+    (gt / "B_test.txt").write_text("t2 1 2\nt3 7 8\n")  # t3 has both classes
+    scores = tmp_path / "s.csv"
+    # t1 (A): A wins; t2 (B): A wins (wrong); t3 (A, B): B wins
+    scores.write_text("t1,A,0.9\nt1,B,0.1\nt2,A,0.6\nt2,B,0.4\nt3,A,0.2\nt3,B,0.8\n")
+    base = ["eval-classification", "--data", str(tmp_path / "th"), "--classes", str(tmp_path / "classes.txt"),
+            "--scores", str(scores), "--format", "json", "--topk", "2"]
+    assert main(base) == 0  # t3 removed by the protocol: its scores are ignored, not "unknown"
+    out = capsys.readouterr().out
+    t = json.loads(out.split("\n\n")[0])
+    assert t["rows"][0]["values"][0]["value"] == pytest.approx(0.5)  # t1 right, t2 wrong
+    assert any("1 of 3 test videos have several classes and were removed" in n for n in t["notes"])
+    assert main(base + ["--multi-label", "map", "--out", str(tmp_path / "m")]) == 0
+    m = json.loads((tmp_path / "m" / "metrics.json").read_text())["splits"]["1"]
+    assert m["top1_in_label_set"] == pytest.approx(2 / 3)  # t1 and t3 hit one of their classes
+    # AP(A): scores t1 .9 (pos), t2 .6 (neg), t3 .2 (pos) -> (1 + 2/3) / 2; AP(B): t3 .8 (pos), t2 .4 (pos) -> 1
+    assert m["per_class_ap"]["A"] == pytest.approx(5 / 6) and m["per_class_ap"]["B"] == pytest.approx(1.0)
+    assert m["mAP"] == pytest.approx((5 / 6 + 1) / 2)

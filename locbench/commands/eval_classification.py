@@ -139,8 +139,9 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
     return ClassScores(tuple(r.video for r in recs), tuple(classes), np.stack([r.class_scores for r in recs]), folder)
 
 
-def _align(cs, test, policy: str, where: str):
-    """Rows of ``cs`` in test order; a name missing a class folder maps by unique basename (said in notes)."""
+def _align(cs, test, policy: str, where: str, excluded=frozenset()):
+    """Rows of ``cs`` in test order; a name missing a class folder maps by unique basename (said in notes).
+    Scores of ``excluded`` videos (removed by the protocol, e.g. multi-label THUMOS'14) are ignored."""
     from annotations.errors import InputError
     from evaluators.unknown_videos import near_misses
 
@@ -161,7 +162,7 @@ def _align(cs, test, policy: str, where: str):
         notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder or case, "
                      f"e.g. {next(iter(mapped))!r})")
     used = set(names)
-    unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values()]
+    unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
     if unknown:
         close = near_misses(unknown, names)
         if policy == "error" or close:
@@ -198,7 +199,8 @@ def run(args) -> int:
         classes = rs.classes
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in rs.notes]
         cs = _scores_of(args, mode, values[k], k, classes, kind, [v.name for v in rs.test], split)
-        scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k])
+        excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
+        scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
         notes += align_notes
         labels = np.array([v.label for v in rs.test], dtype=np.int64)
         res = classification_metrics(scores, labels, topk=(1, args.topk))
