@@ -52,7 +52,7 @@ def add_arguments(p) -> None:
     m = p.add_argument_group("training (as locbench train)")
     m.add_argument("--preset", choices=("paper", "cpu"), default="paper",
                    help="paper: ResNet-50, T = n = 25, 224 px, widths 1024,512, hidden 512 (Table 5); cpu: the small "
-                        "backbone at 64 px, 8 frames, 10 epochs (minutes on 2 cores)")
+                        "backbone at 64 px, 8 frames, 12 epochs (minutes on 2 cores)")
     for flag, typ, dest in (("--epochs", int, "epochs"), ("--batch-size", int, "batch_size"), ("--lr", float, "lr"),
                             ("--frames", int, "num_frames"), ("--steps", int, "num_steps"),
                             ("--hidden", int, "hidden_channels"), ("--attention-dim", int, "attention_dim"),
