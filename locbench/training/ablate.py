@@ -104,6 +104,8 @@ def plan_runs(data: list[str], out: str, base, backbones, rows, seeds, weights: 
                     cfg = dataclasses.replace(base, data=root, classes=None, out=os.path.join(folder, "run"),
                                               backbone=bb, seed=int(seed), backbone_weights=(weights or {}).get(bb),
                                               **ROWS[row][1])
+                    if bb != "small":  # a ResNet's channel count is fixed (registry); the preset's is small's
+                        cfg = dataclasses.replace(cfg, feature_channels=None)
                     specs.append(RunSpec(name, root, bb, row, int(seed), folder, cfg))
     return specs
 

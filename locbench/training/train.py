@@ -105,6 +105,9 @@ def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = N
         spec = backbone_spec(cfg.backbone)
     except ValueError as e:
         raise InputError(None, "arguments", str(e)) from None
+    if not small and feature_channels is None and cfg.feature_channels not in (None, spec.channels):
+        raise InputError(None, "arguments", f"{cfg.backbone} outputs {spec.channels} channels: feature_channels "
+                                            f"({cfg.feature_channels}) is for the small backbone")
     n = cfg.num_frames or (8 if small else 25)
     d = dict(
         class_names=tuple(class_names), backbone=cfg.backbone,
