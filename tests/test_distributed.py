@@ -56,7 +56,8 @@ SCRIPT = textwrap.dedent('''
     data, out, dump = sys.argv[1:4]
     cfg = T.TrainConfig(data=data, classes=os.path.join(data, "classes.txt"), out=out, epochs=2, batch_size=2,
                         num_frames=3, input_size=32, feature_channels=8, hidden_channels=4, spatial_widths=(4,),
-                        attention_dim=4, progress=False, device="cpu", dropout=0.2)
+                        attention_dim=4, progress=False, device="cpu", dropout=0.2,
+                        val_list=os.path.join(data, "testlist01.txt"))  # issue 7: explicit
     res = T.train(cfg)
     rank = int(os.environ["RANK"])
     torch.save({"params": {k: p.detach() for k, p in res.model.state_dict().items()}, "saves": saves,

@@ -31,7 +31,8 @@ def synth(tmp_path_factory):
 
 
 def cfg_for(synth, out, **kw):
-    d = dict(TINY, data=str(synth), classes=str(synth / "classes.txt"), out=str(out), epochs=2)
+    d = dict(TINY, data=str(synth), classes=str(synth / "classes.txt"), out=str(out), epochs=2,
+             val_list=str(synth / "testlist01.txt"))  # issue 7: validating on the test list must be explicit
     d.update(kw)
     return TrainConfig(**d)
 
@@ -277,7 +278,7 @@ def test_unreadable_training_video_is_one_line_error(synth, tmp_path, workers):
         rc = main(["train", "--data", str(root), "--classes", str(root / "classes.txt"), "--out", str(tmp_path / "r"),
                    "--epochs", "1", "--frames", "2", "--input-size", "32", "--feature-channels", "8", "--hidden", "4",
                    "--spatial-widths", "4", "--attention-dim", "4", "--no-progress", "--device", "cpu",
-                   "--workers", str(workers)])
+                   "--workers", str(workers), "--val-list", str(root / "testlist01.txt")])
     last = err.getvalue().strip().splitlines()[-1]
     assert rc == 2
     assert last.startswith("locbench train: error: cannot read training video") and victim.stem in last

@@ -180,7 +180,7 @@ def test_dataset_gives_soft_targets_and_seeded_clips(thumos):
 
 def test_untrimmed_training_run(thumos, tmp_path):
     out = tmp_path / "run"
-    res = train(cfg_for(thumos, out))
+    res = train(cfg_for(thumos, out, val_subset="test"))  # issue 7: validating on the test subset is explicit
     assert sorted(os.listdir(out)) == ["best.pt", "config.json", "last.pt", "metrics.jsonl"]
     lines = [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
     assert lines == res.history and [m["epoch"] for m in lines] == [1, 2]
@@ -266,7 +266,7 @@ def test_untrimmed_on_feature_cache(thumos, tmp_path):
     rep = extract_features(find_videos(thumos / "videos"), bb, feats, fps_sampler(5.0), progress=False)
     assert len(rep.done) == 9 and not rep.failed
     cfg = cfg_for(thumos, tmp_path / "run", epochs=1, features=str(feats), num_frames=3, input_size=None,
-                  feature_channels=None)
+                  feature_channels=None, val_subset="test")  # issue 7: explicit
     res = train(cfg)
     assert res.history[0]["train_clips"] == 6 and res.history[0]["val_clips"] == 3
     res = train(dataclasses.replace(cfg, out=str(tmp_path / "run2"), clip_sampling="window", clip_seconds=2.0))
@@ -281,7 +281,8 @@ def test_untrimmed_ddp_under_torchrun(thumos, tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "locbench",
            "train", "--data", str(thumos), "--classes", str(thumos / "classes.txt"), "--out", str(out),
            "--epochs", "1", "--frames", "3", "--input-size", "32", "--feature-channels", "8", "--hidden", "4",
-           "--spatial-widths", "4", "--attention-dim", "4", "--batch-size", "2", "--device", "cpu", "--no-progress"]
+           "--spatial-widths", "4", "--attention-dim", "4", "--batch-size", "2", "--device", "cpu", "--no-progress",
+           "--val-subset", "test"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])

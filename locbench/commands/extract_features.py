@@ -6,6 +6,8 @@ videos are reported and skipped. Runs under torchrun too (each process takes a s
 """
 from __future__ import annotations
 
+from locbench.model.registry import backbone_names
+
 NAME = "extract-features"
 HELP = "cache backbone features of videos (resumable) for training on features"
 
@@ -13,7 +15,7 @@ HELP = "cache backbone features of videos (resumable) for training on features"
 def add_arguments(p) -> None:
     p.add_argument("--data", required=True, metavar="DIR", help="video root (videos/ or rgb-images/ inside it if present)")
     p.add_argument("--out", required=True, metavar="DIR", help="feature cache directory")
-    p.add_argument("--backbone", choices=("resnet50", "resnet101", "resnet152"), default="resnet50")
+    p.add_argument("--backbone", choices=tuple(n for n in backbone_names() if n != "small"), default="resnet50")
     p.add_argument("--backbone-weights", metavar="PATH",
                    help="torchvision ImageNet state dict (.pth); without it the ResNet is random (warned)")
     p.add_argument("--split", dest="list", metavar="TXT", help="list of videos to extract (one name per line)")

@@ -10,12 +10,19 @@ import argparse
 import os
 
 NAME = "synth"
+#: --kind values; ucf and thumos are the old spellings of ucf101-24 and thumos14
+KIND_CHOICES = ("ucf101-24", "thumos14", "both", "hmdb51", "ucf101", "moments", "ucf", "thumos")
+KIND_ALIASES = {"ucf": "ucf101-24", "thumos": "thumos14"}
+RECOGNITION_KINDS = ("hmdb51", "ucf101", "moments")
 HELP = "generate a small synthetic benchmark (UCF101-24-like and THUMOS'14-like) in the real formats"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (gets ucf101_24/ and/or thumos14/)")
-    p.add_argument("--kind", choices=("ucf", "thumos", "both"), default="both", help="which dataset (default both)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder (gets ucf101_24/ and/or thumos14/, or hmdb51/, ucf101/, moments/)")
+    p.add_argument("--kind", choices=KIND_CHOICES, default="both",
+                   help="which dataset: ucf101-24 (alias ucf), thumos14 (alias thumos), both (default: those two), "
+                        "or a trimmed recognition set: hmdb51, ucf101, moments")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--num-classes", type=int, default=4, help="action classes (2-42, default 4)")
     p.add_argument("--train-per-class", type=int, metavar="N",
@@ -80,12 +87,15 @@ def run(args) -> int:
     from locbench.synth import thumos_like, ucf_like
 
     _check(args)
+    kind = KIND_ALIASES.get(args.kind, args.kind)
+    if kind in RECOGNITION_KINDS:
+        return _run_recognition(args, kind)
     jobs = []
-    if args.kind in ("ucf", "both"):
+    if kind in ("ucf101-24", "both"):
         jobs.append((ucf_like, os.path.join(args.out, "ucf101_24"),
                      dict(_common(args), frames=args.frames, fps=args.ucf_fps, exit_frac=args.exit_frac,
                           multi_actor_frac=args.multi_actor_frac)))
-    if args.kind in ("thumos", "both"):
+    if kind in ("thumos14", "both"):
         jobs.append((thumos_like, os.path.join(args.out, "thumos14"),
                      dict(_common(args), fps=args.thumos_fps, duration_s=args.duration_s, action_s=args.action_s,
                           instances=args.instances, edge_frac=args.edge_frac,
@@ -98,6 +108,23 @@ def run(args) -> int:
     summaries = [module.generate(out, **opts) for module, out, opts in jobs]
     for s in summaries:
         print(format_summary(s))
+    return 0
+
+
+def _run_recognition(args, kind: str) -> int:
+    """``--kind hmdb51|ucf101|moments``: a trimmed recognition set in that dataset's layout (locbench.synth.recognition)."""
+    from annotations.errors import InputError
+    from locbench.synth import recognition
+
+    opts = dict(seed=args.seed, num_classes=args.num_classes, train_per_class=args.train_per_class,
+                test_per_class=args.test_per_class, size=args.size, codec=args.codec, overwrite=args.overwrite,
+                actor_size=args.actor_size, clutter=args.clutter, noise=args.noise, frames=args.frames,
+                fps=args.ucf_fps, bias_frac=args.bias_frac)
+    try:
+        recognition.check_options(opts)
+    except (ValueError, TypeError) as e:
+        raise InputError(None, "options", str(e)) from None
+    print(recognition.format_summary(recognition.make_recognition(os.path.join(args.out, kind), kind, **opts)))
     return 0
 
 

@@ -11,9 +11,16 @@ The run directory gets config.json, metrics.jsonl, last.pt (resumable with --res
 
 Untrimmed data (THUMOS'14 layout: --data holds groundtruth/<Class>_val.txt, or --train-subset /
 --val-subset given) trains on video-level labels only: a video's classes are those whose per-class
-file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on val, validates on test.
+file lists it (Ambiguous ignored; the times are never read); THUMOS'14 trains on val.
+
+Validation never uses a test list by default: --val-list (explicit; the run says when it is the test
+list), --holdout F (whole groups of the training list: UCF101 gXX, HMDB51 source videos), or none
+(best.pt = last epoch). HMDB51, UCF101 and Moments in Time roots (docs/recognition.md) need no
+--classes; --official-split picks the split.
 """
 from __future__ import annotations
+
+from locbench.model.registry import backbone_names
 
 NAME = "train"
 HELP = "train the attention model (class labels only; end-to-end or on cached features)"
@@ -34,16 +41,24 @@ def add_arguments(p) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--data", required=True, metavar="DIR",
                    help="dataset root: <Class>/<video> files or frame folders, under videos/ or rgb-images/ if present")
-    g.add_argument("--classes", required=True, metavar="FILE", help="class list, one name per line (label order)")
+    g.add_argument("--classes", metavar="FILE", help="class list, one name per line (label order); not needed for "
+                                                   "HMDB51 / UCF101 / Moments in Time roots, which carry theirs")
     g.add_argument("--train-list", metavar="FILE", help="training videos (default: trainlist[01].txt in --data, "
                                                         "else all videos not in the validation list)")
-    g.add_argument("--val-list", metavar="FILE", help="validation videos (default: testlist[01].txt in --data if present)")
+    g.add_argument("--val-list", metavar="FILE", help="validation videos (default: none, or --holdout); never the "
+                                                      "test list unless given here, and then the run says so")
+    g.add_argument("--holdout", type=float, default=0.0, metavar="F",
+                   help="validate on a fraction F of the training list's groups (UCF101 gXX, HMDB51 source videos, "
+                        "THUMOS'14 validation videos; a group is never split); default 0: no validation, best.pt = "
+                        "last epoch")
+    g.add_argument("--official-split", type=int, choices=(1, 2, 3), default=1,
+                   help="HMDB51 / UCF101 split (default 1); its test videos are never used")
     u = p.add_argument_group("untrimmed videos (THUMOS'14 layout)")
     u.add_argument("--train-subset", choices=("val", "validation", "test"),
                    help="subset whose <Class>_<subset>.txt files give the training videos and their labels "
                         "(default val when --data has groundtruth/*_val.txt)")
     u.add_argument("--val-subset", choices=("val", "validation", "test", "none"),
-                   help="validation subset (default test; none = no validation)")
+                   help="validation subset (default none; test validates on the test videos, and says so)")
     u.add_argument("--groundtruth", metavar="DIR", help="folder of the per-class files (default <data>/groundtruth)")
     u.add_argument("--clip-sampling", choices=("tsn", "window"), default="tsn",
                    help="tsn (default): n frames spread over the whole video, one random frame per equal part "
@@ -55,10 +70,21 @@ def add_arguments(p) -> None:
                                                      "instead of video frames")
     g.add_argument("--workers", type=int, default=0, help="data-loading worker processes (default 0)")
     m = p.add_argument_group("model")
-    m.add_argument("--backbone", choices=("small", "resnet50", "resnet101", "resnet152"), 
+    m.add_argument("--backbone", choices=backbone_names(),
                    help="frame feature extractor (default: small, trained end-to-end on CPU; with --features "
                         "the cache's ResNet)")
-    m.add_argument("--backbone-weights", metavar="PATH", help="torchvision ResNet state dict (.pth); never downloaded")
+    m.add_argument("--backbone-weights", metavar="PATH", help="torchvision ResNet state dict (.pth); never downloaded; "
+                                                              "its fc tensors are ignored (and said so)")
+    m.add_argument("--finetune-backbone", action="store_true",
+                   help="train the ResNet end to end with the head, as the paper (default: frozen)")
+    m.add_argument("--backbone-lr", type=float, help="its learning rate (default --lr / 10)")
+    m.add_argument("--bn-mode", choices=("frozen", "train"), default="frozen",
+                   help="BN statistics while fine-tuning: frozen (default) or train")
+    m.add_argument("--train-stages", type=lambda t: tuple(x for x in t.split(",") if x), metavar="STAGES",
+                   help="fine-tune only these ResNet stages, e.g. layer3,layer4 (default all)")
+    m.add_argument("--augment", action="store_true",
+                   help="He et al. preprocessing: random scale (shorter side 256-480 for 224), random crop and "
+                        "horizontal flip, one draw per clip; centre crop when validating")
     m.add_argument("--frames", type=int, dest="num_frames", help="n frames per clip (default 25, small: 8)")
     m.add_argument("--steps", type=int, dest="num_steps", help="T ConvLSTM steps (default = --frames)")
     m.add_argument("--hidden", type=int, dest="hidden_channels", help="ConvLSTM channels (default 512, small: 64)")
@@ -69,6 +95,9 @@ def add_arguments(p) -> None:
     m.add_argument("--pool", choices=("inv_n", "sum"), default="inv_n",
                    help="Y_t = (1/n) sum_i w_ti X_i (inv_n, the paper; default) or sum_i w_ti X_i")
     m.add_argument("--dropout", type=float, default=0.0, help="dropout before the classifier (default 0)")
+    m.add_argument("--head", choices=("attention", "meanpool"), default="attention",
+                   help="attention (the paper's model, default) or meanpool: the plain-backbone baseline, features "
+                        "averaged over frames and pixels and a linear classifier")
     m.add_argument("--mask-bias-init", type=float, metavar="B",
                    help="initial bias of the last mask conv; negative starts masks mostly closed "
                         "(default: PyTorch's init)")

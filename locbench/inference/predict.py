@@ -305,7 +305,7 @@ def predict_videos(checkpoint, videos_root, out_dir, device="auto", batch_size=8
     from locbench.training import distributed as D
     from locbench.inference.attention import attention_path, save_attention
     from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint
-    from locbench.model.backbones import file_sha256
+    from locbench.model.weights import file_sha256
     from locbench.video import find_videos, iter_readable, skip_failures
 
     t0 = time.time()

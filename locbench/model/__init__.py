@@ -1,7 +1,18 @@
-"""The spatio-temporal attention model: config, backbones, attention modules, network and losses."""
-from locbench.model.config import ModelConfig, small_config
-from locbench.model.losses import LossWeights, attention_losses
-from locbench.model.net import AttentionHead, AttentionOutput, VideoAttentionModel, build_model
+"""The spatio-temporal attention model: config, backbones, attention modules, network and losses.
 
-__all__ = ["ModelConfig", "small_config", "LossWeights", "attention_losses", "AttentionHead", "AttentionOutput",
-           "VideoAttentionModel", "build_model"]
+Names load lazily, so that ``locbench.model.registry`` (the CLI's backbone choices) imports without torch.
+"""
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {"ModelConfig": "config", "small_config": "config", "LossWeights": "losses", "attention_losses": "losses",
+          "AttentionHead": "net", "AttentionOutput": "net", "VideoAttentionModel": "net", "build_model": "net"}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"locbench.model.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'locbench.model' has no attribute {name!r}")

@@ -8,8 +8,6 @@ refuses a checkpoint of another architecture or class list with an :class:`Input
 from __future__ import annotations
 
 import os
-import pickle
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -17,7 +15,9 @@ import torch
 
 from annotations.atomic import atomic_open
 from annotations.errors import InputError
+from locbench.model.backbones import RandomInitWarning
 from locbench.model.config import ModelConfig
+from locbench.model.weights import file_sha256, safe_torch_load  # noqa: F401  (safe_torch_load: re-exported)
 
 FORMAT = "locbench-attention"
 VERSION = 1
@@ -34,34 +34,9 @@ class Checkpoint:
     metrics: dict | None
     path: str
     data: dict | None = None  # what it was trained on: {"kind": "trimmed" | "untrimmed", ...}; None = not recorded
-
-
-def safe_torch_load(path: str, what: str):
-    """``torch.load(weights_only=True)`` on CPU; any failure is an InputError saying why.
-
-    A file that pickles code or classes (anything beyond tensors and plain containers) is refused,
-    never executed.
-    """
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        msg = str(e)
-        m = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
-        if m or "global" in msg.lower():
-            name = m.group(1) if m else "a non-tensor object"
-            raise InputError(path, None, f"refusing to load {what}: it holds a pickled object ({name}), not only "
-                                         "tensors and plain containers; loading it could run code") from None
-        raise InputError(path, None, f"cannot read {what}: not a torch file ({_first_line(msg)})") from None
-    except Exception as e:  # corrupt or truncated zip, not a torch file at all
-        raise InputError(path, None, f"cannot read {what}: {type(e).__name__}: {_first_line(str(e))}") from None
-
-
-def _first_line(msg: str) -> str:
-    lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
-    for ln in lines:
-        if "WeightsUnpickler error" in ln or "failed" in ln.lower():
-            return ln[:200]
-    return (lines[0] if lines else "")[:200]
+    #: which videos trained and validated it and how it was chosen: {"split": {...}, "best_selected_on": ...,
+    #: "preprocess": ...}; None = not recorded (older checkpoints)
+    selection: dict | None = None
 
 
 def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
@@ -69,7 +44,8 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state: dict | None = None,
-                    metrics: dict | None = None, include_backbone: bool | None = None, data: dict | None = None) -> None:
+                    metrics: dict | None = None, include_backbone: bool | None = None, data: dict | None = None,
+                    selection: dict | None = None) -> None:
     """Write ``model`` (a VideoAttentionModel, possibly DDP-wrapped) atomically to ``path``.
 
     The backbone is embedded when it is trainable (small) or ``include_backbone`` is true; a frozen
@@ -88,6 +64,8 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, train_state
         obj["metrics"] = metrics
     if data is not None:
         obj["data"] = dict(data)
+    if selection is not None:
+        obj["selection"] = dict(selection)
     with atomic_open(path, "wb") as f:
         torch.save(obj, f)
 
@@ -118,7 +96,10 @@ def load_checkpoint(path: str | os.PathLike, expect_classes=None, expect_config:
     data = obj.get("data")
     if data is not None and not isinstance(data, dict):
         raise InputError(p, "key 'data'", f"expected a dict, found {type(data).__name__}")
-    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p, data)
+    selection = obj.get("selection")
+    if selection is not None and not isinstance(selection, dict):
+        raise InputError(p, "key 'selection'", f"expected a dict, found {type(selection).__name__}")
+    ckpt = Checkpoint(config, head, backbone, obj.get("train_state"), obj.get("metrics"), p, data, selection)
     if expect_classes is not None:
         check_classes(ckpt, expect_classes)
     if expect_config is not None:
@@ -162,7 +143,6 @@ def model_from_checkpoint(ckpt: Checkpoint, backbone_weights=None, with_backbone
     A frozen ResNet not embedded in the checkpoint comes from ``backbone_weights``, whose sha256
     must match the one recorded at training time.
     """
-    from locbench.model.backbones import RandomInitWarning, file_sha256
     from locbench.model.net import build_model
 
     cfg = ckpt.config

@@ -9,12 +9,17 @@ import dataclasses
 from dataclasses import dataclass, fields
 
 from annotations.errors import InputError
+from locbench.model.registry import backbone_names
 
-#: Backbones known to :mod:`locbench.model.backbones`.
-BACKBONES = ("small", "resnet50", "resnet101", "resnet152")
+#: Backbones known to :mod:`locbench.model.backbones` (the registry, :mod:`locbench.model.registry`).
+BACKBONES = backbone_names()
 
 #: How the attended frames are pooled into the ConvLSTM input Y_t (see docs/model.md).
 POOLS = ("inv_n", "sum")
+
+#: The head on the backbone features: the paper's attention model, or the plain-backbone baseline
+#: (features mean-pooled over frames and pixels, then a linear classifier: Table 1's "ResNet101-ImageNet").
+HEADS = ("attention", "meanpool")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class ModelConfig:
     spatial_attention: bool = True  # False: mask = 1 everywhere (ablation)
     temporal_attention: bool = True  # False: w_ti = 1/n (ablation)
     dropout: float = 0.0  # before the classifier
+    head: str = "attention"  # "meanpool": the plain-backbone baseline (no attention, no ConvLSTM)
     # Initial bias of the last mask conv (None: PyTorch's default init). Negative starts the masks mostly
     # closed: the contrast term pushes every cell away from 0.5, so a mask that starts open tends to stay
     # open (docs/model.md, "The CPU demo configuration"). An initialisation, not part of the architecture.
@@ -51,6 +57,8 @@ class ModelConfig:
             problems.append("class_names has duplicates")
         if self.backbone not in BACKBONES:
             problems.append(f"backbone {self.backbone!r} is not one of {', '.join(BACKBONES)}")
+        if self.head not in HEADS:
+            problems.append(f"head {self.head!r} is not one of {', '.join(HEADS)}")
         if self.pool not in POOLS:
             problems.append(f"pool {self.pool!r} is not one of {', '.join(POOLS)}")
         for name in ("feature_channels", "input_size", "num_frames", "num_steps", "hidden_channels", "attention_dim"):
@@ -111,4 +119,4 @@ def small_config(class_names, **overrides) -> ModelConfig:
     return ModelConfig(class_names=tuple(class_names), **base)
 
 
-__all__ = ["BACKBONES", "POOLS", "ModelConfig", "small_config"]
+__all__ = ["BACKBONES", "POOLS", "HEADS", "ModelConfig", "small_config"]

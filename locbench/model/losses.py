@@ -51,7 +51,12 @@ def contrast(masks: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
 def unimodality(weights: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """sum_{t,i} max(0, w[t,i-1] w[t,i+1] - w[t,i]^2) over interior frames i of weights (B, T, n).
 
-    Zero exactly when every w_t is log-concave in i (no dip between two peaks).
+    Zero exactly when every w_t is log-concave in i (w[i-1] w[i+1] <= w[i]^2 at every interior frame).
+    That is stricter than "a single bump": [0.1, 0.1, 0.8] has one peak but is penalised
+    (0.1 * 0.8 - 0.1^2 = 0.07), because it rises faster than geometrically.
+
+    >>> round(float(unimodality(torch.tensor([[[0.1, 0.1, 0.8]]]))), 4)
+    0.07
     """
     w = weights.float()
     if w.shape[-1] < 3:

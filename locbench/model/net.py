@@ -80,6 +80,28 @@ class AttentionHead(nn.Module):
         return AttentionOutput(logits, masks, temporal_weights, temporal_weights.mean(dim=1))
 
 
+class MeanPoolHead(nn.Module):
+    """The plain-backbone baseline: features averaged over frames and pixels, then one linear layer.
+
+    Returns an :class:`AttentionOutput` with masks of 1 and uniform temporal weights (what "no
+    attention" means), so training, prediction and the attention file treat it like any model.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(config.feature_channels, config.num_classes)
+
+    def forward(self, features: torch.Tensor, pool_frames: int | None = None) -> AttentionOutput:
+        if features.ndim != 5:
+            raise ValueError(f"features must be (B, n, C, h, w), got {tuple(features.shape)}")
+        b, n, _, h, w = features.shape
+        logits = self.classifier(self.dropout(features.mean(dim=(1, 3, 4))))
+        weights = features.new_full((b, 1, n), 1.0 / n)
+        return AttentionOutput(logits, features.new_ones((b, n, h, w)), weights, weights[:, 0])
+
+
 class VideoAttentionModel(nn.Module):
     """Backbone + :class:`AttentionHead`: clips of frames in, :class:`AttentionOutput` out.
 
@@ -91,7 +113,7 @@ class VideoAttentionModel(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = backbone
-        self.head = AttentionHead(config)
+        self.head = MeanPoolHead(config) if config.head == "meanpool" else AttentionHead(config)
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
         """Backbone feature maps (B, n, C, h, w) of clips."""
@@ -103,16 +125,22 @@ class VideoAttentionModel(nn.Module):
         return self.head(clips if self.backbone is None else self.features(clips))
 
 
-def build_model(config: ModelConfig, backbone_weights=None, with_backbone: bool = True, seed: int = 0) -> VideoAttentionModel:
-    """A fresh model of ``config``; ResNet weights only from the local file ``backbone_weights``."""
+def build_model(config: ModelConfig, backbone_weights=None, with_backbone: bool = True, seed: int = 0,
+                finetune: dict | None = None) -> VideoAttentionModel:
+    """A fresh model of ``config``; ResNet weights only from the local file ``backbone_weights``.
+
+    ``finetune`` (``{"bn_mode": ..., "train_stages": ...}``) makes a ResNet backbone trainable
+    (see :func:`locbench.model.backbones.make_backbone`); None keeps it frozen.
+    """
     backbone = None
     if with_backbone:
         from locbench.model.backbones import make_backbone
 
+        extra = dict(trainable=True, **finetune) if finetune is not None else {}
         backbone = make_backbone(config.backbone, backbone_weights, input_size=config.input_size,
                                  out_channels=config.feature_channels if config.backbone == "small" else None,
-                                 seed=seed)
+                                 seed=seed, **extra)
     return VideoAttentionModel(config, backbone)
 
 
-__all__ = ["AttentionOutput", "AttentionHead", "VideoAttentionModel", "build_model"]
+__all__ = ["AttentionOutput", "AttentionHead", "MeanPoolHead", "VideoAttentionModel", "build_model"]

@@ -95,7 +95,7 @@ def load_features(path: str | os.PathLike) -> FeatureRecord:
 
 def uniform_sampler(n: int) -> Callable:
     """Trimmed videos: n frames, the centre of each of n equal segments (as at evaluation time)."""
-    from locbench.training.data import segment_positions
+    from locbench.video.sampling import segment_positions
 
     return lambda src: segment_positions(src.num_frames, n)
 

@@ -37,16 +37,18 @@ class TrainConfig:
     """Every setting of a run; written to ``<out>/config.json``."""
 
     data: str
-    classes: str
+    classes: str | None = None  # class list; None for HMDB51 / UCF101 / Moments in Time roots (their own)
     out: str = "run"
     backbone: str | None = None  # default: small, or the cache's ResNet with ``features``
     backbone_weights: str | None = None
     features: str | None = None  # feature cache dir: train the head on a frozen backbone's features
     train_list: str | None = None
-    val_list: str | None = None
+    val_list: str | None = None  # explicit validation list (never the test list by default)
+    holdout: float = 0.0  # fraction of the training groups held out for validation (0: no validation)
+    official_split: int = 1  # HMDB51 / UCF101 split 1, 2 or 3
     # untrimmed (THUMOS'14 layout): on when the ground-truth folder has *_val.txt files or a subset is given
     train_subset: str | None = None  # default "val" (THUMOS'14 trains on its validation videos)
-    val_subset: str | None = None  # default "test"; "none" = no validation
+    val_subset: str | None = None  # default none (no validation); "test" validates on the test subset, said so
     groundtruth: str | None = None  # folder of <Class>_<subset>.txt; default <data>/groundtruth
     clip_sampling: str = "tsn"  # "tsn": n frames over the whole video; "window": one contiguous window
     clip_seconds: float | None = None  # window length (default n / sample_fps)
@@ -69,8 +71,14 @@ class TrainConfig:
     feature_channels: int | None = None  # small backbone only; default 128
     input_size: int | None = None  # default: 224 (ResNet), 128 (small)
     pool: str = "inv_n"
+    head: str = "attention"  # "meanpool": the plain-backbone baseline (mean-pooled features + linear classifier)
     dropout: float = 0.0
     mask_bias_init: float | None = None  # initial bias of the last mask conv (None: PyTorch default)
+    finetune_backbone: bool = False  # train a ResNet backbone end to end with the head (the paper)
+    backbone_lr: float | None = None  # its learning rate (default lr / 10)
+    bn_mode: str = "frozen"  # fine-tuning: "frozen" keeps BN statistics, "train" updates them
+    train_stages: tuple[str, ...] | None = None  # fine-tuning: which of layer1..layer4 train (default all)
+    augment: bool = False  # He et al.: scale augmentation, random crop, flip (one draw per clip); centre crop at test
     seed: int = 0
     resume: bool = False
     device: str = "auto"
@@ -90,17 +98,26 @@ class TrainResult:
 def model_config(cfg: TrainConfig, class_names, feature_channels: int | None = None,
                  backbone_sha256: str | None = None, input_size: int | None = None) -> ModelConfig:
     """The ModelConfig a TrainConfig asks for (paper defaults for ResNets, CPU sizes for small)."""
+    from locbench.model.registry import backbone_spec
+
     small = cfg.backbone == "small"
+    try:
+        spec = backbone_spec(cfg.backbone)
+    except ValueError as e:
+        raise InputError(None, "arguments", str(e)) from None
+    if not small and feature_channels is None and cfg.feature_channels not in (None, spec.channels):
+        raise InputError(None, "arguments", f"{cfg.backbone} outputs {spec.channels} channels: feature_channels "
+                                            f"({cfg.feature_channels}) is for the small backbone")
     n = cfg.num_frames or (8 if small else 25)
     d = dict(
         class_names=tuple(class_names), backbone=cfg.backbone,
-        feature_channels=feature_channels or cfg.feature_channels or (128 if small else 2048),
-        input_size=input_size or cfg.input_size or (128 if small else 224),
+        feature_channels=feature_channels or cfg.feature_channels or spec.channels,
+        input_size=input_size or cfg.input_size or spec.input_size,
         num_frames=n, num_steps=cfg.num_steps or n,
         spatial_widths=tuple(cfg.spatial_widths or ((64, 32) if small else (1024, 512))),
         hidden_channels=cfg.hidden_channels or (64 if small else 512),
         attention_dim=cfg.attention_dim or (32 if small else 256),
-        pool=cfg.pool, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
+        pool=cfg.pool, head=cfg.head, spatial_attention=cfg.spatial_attention, temporal_attention=cfg.temporal_attention,
         dropout=cfg.dropout, mask_bias_init=cfg.mask_bias_init, backbone_weights_sha256=backbone_sha256,
     )
     try:
@@ -149,26 +166,47 @@ def _run_dir_check(cfg: TrainConfig) -> str | None:
 
 
 def data_kind(cfg: TrainConfig) -> str:
-    """``untrimmed`` when a subset is given or the root has a THUMOS'14-style ground-truth folder."""
-    from locbench.training.data import is_untrimmed_layout
+    """``untrimmed`` when a subset is given or the root has a THUMOS'14-style ground-truth folder,
+    ``recognition`` for an HMDB51 / UCF101 / Moments in Time root, else ``trimmed``."""
+    from locbench.training.splits import is_untrimmed_layout
+
+    from annotations.recognition import detect_format
 
     if cfg.train_subset or cfg.val_subset:
         return "untrimmed"
+    if detect_format(cfg.data) is not None:
+        return "recognition"
     if cfg.groundtruth is not None and not os.path.isdir(cfg.groundtruth):
         raise InputError(cfg.groundtruth, None, "ground-truth directory does not exist")
     return "untrimmed" if is_untrimmed_layout(cfg.data, cfg.groundtruth) else "trimmed"
 
 
 def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
-    from locbench.training.data import resolve_split, resolve_untrimmed_split
+    """(train items, validation items, feature provenance, split info, classes): never the test list by default."""
+    from locbench.training.splits import recognition_training_split, resolve_untrimmed_split, training_split
 
-    if kind == "untrimmed":
-        val_subset = cfg.val_subset or "test"
+    if kind == "recognition":
+        classes, train_items, val_items, info = recognition_training_split(
+            cfg.data, cfg.official_split, classes, cfg.val_list, cfg.holdout, cfg.seed)
+    elif kind == "untrimmed":
+        val_subset = cfg.val_subset or "none"
+        if cfg.holdout and val_subset != "none":
+            raise InputError(None, "arguments", "give a validation subset or a hold-out fraction, not both")
         train_items, val_items = resolve_untrimmed_split(
             cfg.data, classes, cfg.train_subset or "val", None if val_subset == "none" else val_subset,
             cfg.groundtruth, cfg.train_list, cfg.val_list)
+        info = {"train_subset": cfg.train_subset or "val", "validation": "none" if val_subset == "none" else "subset",
+                "val_subset": None if val_subset == "none" else val_subset,
+                "val_is_test_list": val_subset == "test"}
+        if cfg.holdout:
+            from locbench.training.splits import holdout_by_group
+
+            train_items, val_items, held = holdout_by_group(train_items, cfg.holdout, cfg.seed,
+                                                            {v.name: v.name for v in train_items})
+            info.update(validation="holdout", holdout=float(cfg.holdout), holdout_groups=held)
     else:
-        train_items, val_items = resolve_split(cfg.data, classes, cfg.train_list, cfg.val_list)
+        train_items, val_items, info = training_split(cfg.data, classes, cfg.train_list, cfg.val_list, cfg.holdout,
+                                                      cfg.seed)
     prov = None
     if cfg.features:
         from locbench.training.features import cache_provenance, feature_path
@@ -185,13 +223,13 @@ def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
         skip = set(missing)
         train_items = [v for v in train_items if v.name not in skip]
         val_items = [v for v in val_items if v.name not in skip]
-    return train_items, val_items, prov
+    return train_items, val_items, prov, info, tuple(classes)
 
 
 def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "trimmed"):
     from torch.utils.data import DataLoader, DistributedSampler, Subset
 
-    from locbench.training.data import ClipSampling, FeatureClipDataset, VideoClipDataset
+    from locbench.training.datasets import ClipSampling, FeatureClipDataset, VideoClipDataset
 
     sampling = ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)
     soft = mcfg.num_classes if kind == "untrimmed" else None  # multi-label videos: soft targets
@@ -200,7 +238,8 @@ def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "tr
         if cfg.features:
             return FeatureClipDataset(items, cfg.features, mcfg.num_frames, train, cfg.seed, expect=prov,
                                       sampling=sampling, num_classes=soft)
-        return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed, sampling, soft)
+        return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed, sampling, soft,
+                                augment=cfg.augment)
 
     train_ds = dataset(train_items, True)
     sampler = DistributedSampler(train_ds, num_replicas=dist.world_size, rank=dist.rank, shuffle=True,
@@ -301,9 +340,28 @@ def _write_jsonl(path: str, history: list[dict]) -> None:
 
 
 def _is_better(metrics: dict, best: float | None, has_val: bool) -> tuple[bool, float]:
-    """Higher validation accuracy, or without validation lower training loss; ties keep the earlier."""
-    score = metrics["val_accuracy"] if has_val else -metrics["train_total"]
+    """Higher validation accuracy (ties keep the earlier); without validation every epoch is the best so
+    far, so best.pt is the last epoch: nothing is selected on data the model trained on or is tested on."""
+    if not has_val:
+        return True, float(metrics["epoch"])
+    score = metrics["val_accuracy"]
     return (best is None or score > best), score
+
+
+def _validation_line(info: dict, n: int) -> str:
+    """One sentence saying which videos validate (and so choose best.pt)."""
+    v = info.get("validation")
+    if v == "list":
+        extra = " -- this is the TEST list: best.pt is chosen on test data" if info.get("val_is_test_list") else ""
+        return f"validation: {n} videos of {info['val_list']}{extra}"
+    if v == "holdout":
+        return (f"validation: {n} videos of {len(info['holdout_groups'])} groups held out of the training list "
+                f"({100 * info['holdout']:.0f}% of its groups, never splitting a group); best.pt = best validation epoch")
+    if v == "subset":
+        extra = " -- the TEST subset: best.pt is chosen on test data" if info.get("val_is_test_list") else ""
+        return f"validation: the {info['val_subset']} subset ({n} videos){extra}"
+    return ("no validation (no validation list or hold-out given): best.pt is the last epoch; "
+            "--holdout 0.2 holds out a fifth of the training groups")
 
 
 def train(cfg: TrainConfig) -> TrainResult:
@@ -316,11 +374,22 @@ def train(cfg: TrainConfig) -> TrainResult:
 
 
 def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
-    from locbench.training.data import read_class_list
+    from locbench.training.splits import read_class_list
     from locbench.model.net import build_model
 
-    classes = read_class_list(cfg.classes)
+    kind = data_kind(cfg)
+    if cfg.classes is None and kind != "recognition":
+        raise InputError(None, "arguments", "a class list is needed (classes=...) unless the root is an HMDB51, "
+                                            "UCF101 or Moments in Time dataset")
+    classes = read_class_list(cfg.classes) if cfg.classes else None
     resume_path = _run_dir_check(cfg)
+    if not 0.0 <= cfg.holdout < 1.0:
+        raise InputError(None, "holdout", f"must be in [0, 1), got {cfg.holdout}")
+    if cfg.features and (cfg.finetune_backbone or cfg.augment):
+        raise InputError(None, "arguments", "fine-tuning the backbone and frame augmentation need video frames, "
+                                            "not a feature cache")
+    if cfg.finetune_backbone and (cfg.backbone or "small") == "small":
+        raise InputError(None, "arguments", "finetune_backbone is for ResNet backbones (small always trains)")
     for name in ("epochs", "batch_size"):
         if getattr(cfg, name) < 1:
             raise InputError(None, "arguments", f"--{name.replace('_', '-')} must be at least 1")
@@ -329,13 +398,18 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if cfg.features and cfg.backbone_weights:
         raise InputError(None, "arguments", "--backbone-weights is for end-to-end runs; with --features the cache "
                                             "records which weights made it")
-    from locbench.training.data import ClipSampling
+    from locbench.training.datasets import ClipSampling
 
     ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
-    kind = data_kind(cfg)
-    train_items, val_items, prov = _build_data(cfg, classes, kind)
-    data_info = {"kind": kind, "clip_sampling": cfg.clip_sampling, "clip_seconds": cfg.clip_seconds,
-                 "sample_fps": float(cfg.sample_fps)}
+    train_items, val_items, prov, split_info, classes = _build_data(cfg, classes, kind)
+    data_info = {"kind": "trimmed" if kind == "recognition" else kind, "clip_sampling": cfg.clip_sampling,
+                 "clip_seconds": cfg.clip_seconds, "sample_fps": float(cfg.sample_fps)}
+    selection = {"split": split_info, "preprocess": "he" if cfg.augment else "resize",
+                 "best_selected_on": "validation accuracy" if val_items else "last epoch (no validation)",
+                 "finetune_backbone": bool(cfg.finetune_backbone)}
+    if split_info.get("val_is_test_list"):
+        warnings.warn("validating on the TEST list/subset (asked for explicitly): best.pt is chosen on test data; "
+                      "report last.pt or hold out part of the training list instead", stacklevel=2)
     cfg = dataclasses.replace(cfg, backbone=cfg.backbone or (prov["backbone"] if prov else "small"))
 
     torch.manual_seed(cfg.seed)  # same initial weights on every rank (DDP also broadcasts rank 0's)
@@ -346,14 +420,27 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         model = build_model(mcfg, with_backbone=False)
     else:
         mcfg = model_config(cfg, classes)
-        model = build_model(mcfg, cfg.backbone_weights, seed=cfg.seed)
+        model = build_model(mcfg, cfg.backbone_weights, seed=cfg.seed,
+                            finetune=dict(bn_mode=cfg.bn_mode, train_stages=cfg.train_stages)
+                            if cfg.finetune_backbone else None)
+        for note in model.backbone.notes:
+            _log(note, dist)
         if model.backbone.weights_sha256:
             mcfg = mcfg.replace(backbone_weights_sha256=model.backbone.weights_sha256)
             model.config = mcfg
             model.head.config = mcfg
     model.to(dist.device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    head_params = [p for p in model.head.parameters() if p.requires_grad]
+    groups = [{"params": head_params, "lr": cfg.lr, "scale": 1.0}]
+    if model.backbone is not None:
+        bb_params = [p for p in model.backbone.parameters() if p.requires_grad]
+        if bb_params:
+            if cfg.finetune_backbone:
+                bb_lr = cfg.backbone_lr if cfg.backbone_lr is not None else cfg.lr / 10
+                groups.append({"params": bb_params, "lr": bb_lr, "scale": bb_lr / cfg.lr})
+            else:  # the small backbone trains with the head, in one group (as before: same Adam state layout)
+                groups[0]["params"] = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     weights = LossWeights(cfg.lambda_tv, cfg.lambda_contrast, cfg.lambda_unimodal)
 
     start_epoch, best, best_epoch, history = 0, None, None, []
@@ -362,7 +449,7 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         st = ckpt.train_state
         if not isinstance(st, dict) or not {"epoch", "optimizer", "rng"} <= set(st):
             raise InputError(resume_path, "key 'train_state'", "no training state to resume from (a best.pt or export?)")
-        if ckpt.data is not None and ckpt.data.get("kind", kind) != kind:
+        if ckpt.data is not None and ckpt.data.get("kind", data_info["kind"]) != data_info["kind"]:
             raise InputError(resume_path, "key 'data.kind'", f"the run was trained on {ckpt.data.get('kind')} videos, "
                                                              f"but --data {cfg.data} is {kind}")
         _load_into(model.head, {k: v.to(dist.device) for k, v in ckpt.head.items()}, resume_path, "head")
@@ -392,9 +479,11 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     if dist.is_main:
         os.makedirs(cfg.out, exist_ok=True)
         run_info = {"train": dataclasses.asdict(cfg), "model": mcfg.to_dict(), "world_size": dist.world_size,
-                    "train_videos": len(train_items), "val_videos": len(val_items), "data": data_info}
+                    "train_videos": len(train_items), "val_videos": len(val_items), "data": data_info,
+                    "selection": selection}
         atomic_write_text(os.path.join(cfg.out, "config.json"), json.dumps(run_info, indent=2, sort_keys=True) + "\n")
     multi = sum(len(v.all_labels) > 1 for v in train_items)
+    _log(_validation_line(split_info, len(val_items)), dist)
     _log(f"training {len(train_items)} {kind} videos ({multi} multi-label, clips: {cfg.clip_sampling}), "
          f"validating {len(val_items)}, {len(classes)} classes, "
          f"{'features of ' + mcfg.backbone if prov else mcfg.backbone + ' backbone end-to-end'}, "
@@ -408,9 +497,10 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
         train_ds.set_epoch(epoch)
         lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("scale", 1.0)
         metrics = {"epoch": epoch + 1, "lr": lr}
-        metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights, mcfg.spatial_attention, dist, epoch))
+        metrics.update(_train_epoch(ddp, train_dl, optimizer, cfg, weights,
+                                    mcfg.spatial_attention and mcfg.head == "attention", dist, epoch))
         D.broadcast_buffers(model)  # every rank evaluates (and rank 0 saves) rank 0's BN statistics
         if val_dl is not None:
             metrics.update(evaluate(model, val_dl, cfg, dist))  # unwrapped: shards may differ in batch count
@@ -427,9 +517,11 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
             state = {"epoch": epoch + 1, "optimizer": optimizer.state_dict(),
                      "scheduler": {"name": "cosine", "lr": cfg.lr, "epochs": cfg.epochs},
                      "rng": rngs, "best": best, "best_epoch": best_epoch, "history": history}
-            save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics, data=data_info)
+            save_checkpoint(os.path.join(cfg.out, "last.pt"), model, train_state=state, metrics=metrics, data=data_info,
+                            include_backbone=True if cfg.finetune_backbone else None, selection=selection)
             if improved:
-                save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics, data=data_info)
+                save_checkpoint(os.path.join(cfg.out, "best.pt"), model, metrics=metrics, data=data_info,
+                                include_backbone=True if cfg.finetune_backbone else None, selection=selection)
             _write_jsonl(os.path.join(cfg.out, "metrics.jsonl"), history)
         D.barrier()
         _log(_epoch_line(metrics), dist)

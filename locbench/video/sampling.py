@@ -99,5 +99,22 @@ def sample_clip(num_frames: int, n: int) -> np.ndarray:
     return np.floor((np.arange(n, dtype=np.float64) + 0.5) * num_frames / n).astype(np.int64)
 
 
+def segment_positions(num_frames: int, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """n frame indices from [0, num_frames): without ``rng`` the centre frame of each of n equal parts
+    (:func:`sample_clip`, as at test time); with ``rng`` a uniformly random frame of each part
+    (training jitter, TSN-style). Short videos repeat frames.
+
+    >>> segment_positions(10, 5).tolist()
+    [1, 3, 5, 7, 9]
+    """
+    if rng is None:
+        return sample_clip(num_frames, n)
+    if num_frames < 1:
+        raise ValueError(f"a clip needs at least one frame, got num_frames={num_frames}")
+    edges = np.arange(n + 1, dtype=np.float64) * num_frames / n
+    pos = edges[:-1] + rng.random(n) * (edges[1:] - edges[:-1])
+    return np.clip(np.floor(pos).astype(np.int64), 0, num_frames - 1)
+
+
 __all__ = ["frame_times_s", "frame_at_time", "sample_count", "resample_indices", "window_starts",
-           "sliding_windows", "sample_clip"]
+           "sliding_windows", "sample_clip", "segment_positions"]

@@ -1,0 +1,263 @@
+"""Video classification accuracy on HMDB51, UCF101, Moments in Time or THUMOS'14 (paper Tables 1, 2, 6).
+
+Examples:
+  locbench eval-classification --data hmdb51/ --splits 1,2,3 --scores s1.csv s2.csv s3.csv --out res/
+  locbench eval-classification --data ucf101/ --attention att1/ --name "attention (ours)"
+  locbench eval-classification --data ucf101/ --checkpoint run/last.pt --out res/
+  locbench eval-classification --data thumos14/ --classes classes.txt --scores s.csv --multi-label map
+
+Inputs (one per split, in the order of --splits): a score file (CSV ``video,class,score``, or a .npy
+(videos x classes) with --score-videos lists), attention files (their ``class_scores``), or a
+checkpoint run on the split's test videos. Top-1 / top-k / mean per-class accuracy per split, and
+mean ± std (ddof 1) over the splits. THUMOS'14 (untrimmed, video-level labels from the temporal
+ground truth): multi-label videos are removed as in the paper (``--multi-label drop``, count in the
+notes) or kept and scored with top-1-in-label-set and the mAP over classes (``--multi-label map``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+NAME = "eval-classification"
+HELP = "top-1 / top-5 / mean per-class video accuracy (HMDB51, UCF101, Moments in Time, THUMOS'14)"
+DATASET_TITLES = {"hmdb51": "HMDB51", "ucf101": "UCF101", "moments": "Moments in Time", "thumos14": "THUMOS'14"}
+
+
+def add_arguments(p) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--data", required=True, metavar="DIR",
+                   help="dataset root: HMDB51 (testTrainMulti_7030_splits/), UCF101 (ucfTrainTestlist/), Moments in "
+                        "Time (trainingSet.csv ...) or THUMOS'14 (groundtruth/<Class>_test.txt, with --classes)")
+    g.add_argument("--splits", default="1", metavar="K[,K...]", help="official splits to evaluate, e.g. 1,2,3 (default 1)")
+    g.add_argument("--classes", metavar="FILE", help="class list (THUMOS'14 only: e.g. class_index_detection.txt)")
+    g.add_argument("--multi-label", choices=("drop", "map"), default="drop",
+                   help="THUMOS'14 videos of several classes: drop (the paper; count reported) or map (keep them: "
+                        "top-1 in the label set and mAP over classes)")
+    g.add_argument("--unknown-videos", choices=("error", "drop"), default="error",
+                   help="scored videos that are not test videos of the split: error (default) or drop")
+    i = p.add_argument_group("input (one per split)")
+    i.add_argument("--scores", nargs="+", metavar="FILE", help="score files: CSV video,class,score or .npy")
+    i.add_argument("--score-videos", nargs="+", metavar="TXT", help="video list of each .npy score file")
+    i.add_argument("--attention", nargs="+", metavar="DIR", help="attention-file folders (class_scores)")
+    i.add_argument("--checkpoint", nargs="+", metavar="PT", help="checkpoints to run on each split's test videos")
+    i.add_argument("--device", default="auto", help="for --checkpoint: auto, cpu or cuda")
+    i.add_argument("--batch-size", type=int, default=8, help="for --checkpoint: clips per forward pass")
+    o = p.add_argument_group("output")
+    o.add_argument("--name", help="method name in the table (default: the first input's name)")
+    o.add_argument("--topk", type=int, default=5, metavar="K", help="also report top-K accuracy (default 5)")
+    o.add_argument("--out", metavar="DIR", help="write metrics.json, tables (md/csv/json/tex) and figures here")
+    o.add_argument("--format", choices=("md", "csv", "json", "latex"), default="md", help="table printed (default md)")
+
+
+def _splits(text: str) -> tuple[int, ...]:
+    from annotations.errors import InputError
+
+    try:
+        ks = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        ks = ()
+    if not ks or any(k not in (1, 2, 3) for k in ks) or len(set(ks)) != len(ks):
+        raise InputError(None, "--splits", f"expected distinct official splits among 1,2,3, got {text!r}")
+    return ks
+
+
+def _inputs(args, n: int) -> tuple[str, list]:
+    from annotations.errors import InputError
+
+    given = [k for k in ("scores", "attention", "checkpoint") if getattr(args, k)]
+    if len(given) != 1:
+        raise InputError(None, "arguments", "give exactly one of --scores, --attention or --checkpoint "
+                                            f"(got {', '.join('--' + g for g in given) or 'none'})")
+    values = getattr(args, given[0])
+    if len(values) != n:
+        raise InputError(None, f"--{given[0]}", f"{len(values)} given for {n} splits: give one per split, in the "
+                                                "order of --splits")
+    return given[0], values
+
+
+def _ground_truth(args, split: int):
+    """(dataset kind, RecognitionSplit, all labels of each test video or None)."""
+    from annotations.errors import InputError
+    from annotations.recognition import detect_format, load_recognition, read_thumos14_classification
+    from annotations.textfiles import read_class_list
+
+    fmt = detect_format(args.data)
+    if fmt is None and os.path.isdir(os.path.join(args.data, "groundtruth")):
+        if not args.classes:
+            raise InputError(None, "--classes", "THUMOS'14 classification needs the class list (--classes)")
+        rs, labels = read_thumos14_classification(os.path.join(args.data, "groundtruth"), read_class_list(args.classes),
+                                                  multi_label="drop" if args.multi_label == "drop" else "keep")
+        return "thumos14", rs, labels
+    return fmt, load_recognition(args.data, split, check_videos=False), None
+
+
+def _video_folder(args, kind: str) -> str:
+    from annotations.recognition import UCF_VIDEO_DIR, hmdb51_video_folder
+
+    if kind == "hmdb51":
+        return hmdb51_video_folder(args.data) or args.data
+    if kind == "ucf101":
+        return os.path.join(args.data, UCF_VIDEO_DIR)
+    if kind == "thumos14":
+        for sub in ("videos", "test"):
+            if os.path.isdir(os.path.join(args.data, sub)):
+                return os.path.join(args.data, sub)
+    return args.data
+
+
+def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_names, split: int):
+    """ClassScores of one split from a score file, attention folder or checkpoint."""
+    import numpy as np
+
+    from annotations.errors import InputError
+    from annotations.recognition import read_class_scores
+    from annotations.types import ClassScores
+
+    if mode == "scores":
+        vl = None
+        if value.endswith(".npy"):
+            if not args.score_videos or len(args.score_videos) <= k:
+                raise InputError(value, None, "a .npy score file needs its video list: give --score-videos, one per split")
+            vl = args.score_videos[k]
+        return read_class_scores(value, classes, vl)
+    if mode == "attention":
+        folder = value
+    else:
+        from locbench.inference.predict import predict_videos
+        from locbench.video.layout import video_name
+
+        folder = os.path.join(args.out or ".", f"attention_split{split}")
+        predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
+                       untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True)
+    from locbench.inference.attention import load_attention_dir
+
+    recs = load_attention_dir(folder)
+    for r in recs:
+        if tuple(r.classes) != tuple(classes):
+            raise InputError(folder, f"video {r.video!r}", f"attention file classes {list(r.classes)[:3]}... are not the "
+                                                           f"dataset's {len(classes)} classes in order")
+    return ClassScores(tuple(r.video for r in recs), tuple(classes), np.stack([r.class_scores for r in recs]), folder)
+
+
+def _align(cs, test, policy: str, where: str, excluded=frozenset()):
+    """Rows of ``cs`` in test order; a name missing a class folder maps by unique basename (said in notes).
+    Scores of ``excluded`` videos (removed by the protocol, e.g. multi-label THUMOS'14) are ignored."""
+    from annotations.errors import InputError
+    from evaluators.unknown_videos import near_misses
+
+    names = [v.name for v in test]
+    row = {v: i for i, v in enumerate(cs.videos)}
+    notes = []
+    base_of = {}
+    for n in names:
+        base_of.setdefault(n.rsplit("/", 1)[-1], []).append(n)
+    mapped = {}
+    for v in cs.videos:
+        if v in set(names):
+            continue
+        cands = base_of.get(v.rsplit("/", 1)[-1], [])
+        if len(cands) == 1 and cands[0] not in row:
+            mapped[cands[0]] = row[v]
+    if mapped:
+        notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder or case, "
+                     f"e.g. {next(iter(mapped))!r})")
+    used = set(names)
+    unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
+    if unknown:
+        close = near_misses(unknown, names)
+        if policy == "error" or close:
+            hint = f" ({len(close)} look like test videos spelt differently, e.g. {next(iter(close.items()))})" if close else ""
+            raise InputError(where, None, f"{len(unknown)} scored videos are not test videos of this split (first: "
+                                          f"{unknown[0]!r}){hint}; pass --unknown-videos drop to ignore them")
+        notes.append(f"{len(unknown)} scored videos that are not test videos were dropped")
+    missing = [n for n in names if n not in row and n not in mapped]
+    if missing:
+        raise InputError(where, None, f"{len(missing)} of {len(names)} test videos have no score (first: {missing[0]!r}); "
+                                      "a missing video would count as wrong or vanish from the mean")
+    idx = [row.get(n, mapped.get(n)) for n in names]
+    return cs.scores[idx], notes
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from annotations.errors import InputError
+    from evaluators.classification import (classification_metrics, mean_average_precision, mean_std,
+                                           top1_in_label_set)
+    from locbench.evaluation import classification as T
+
+    splits = _splits(args.splits)
+    mode, values = _inputs(args, len(splits))
+    if args.topk < 1:
+        raise InputError(None, "--topk", f"must be at least 1, got {args.topk}")
+    per_split, notes, warnings = {}, [], []
+    confusion, classes, kind = None, None, None
+    for k, split in enumerate(splits):
+        kind, rs, all_labels = _ground_truth(args, split)
+        if kind in ("moments", "thumos14") and len(splits) > 1:
+            raise InputError(None, "--splits", f"{DATASET_TITLES[kind]} has one split: use --splits 1")
+        classes = rs.classes
+        notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in rs.notes]
+        cs = _scores_of(args, mode, values[k], k, classes, kind, [v.name for v in rs.test], split)
+        excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
+        scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
+        notes += align_notes
+        labels = np.array([v.label for v in rs.test], dtype=np.int64)
+        res = classification_metrics(scores, labels, topk=(1, args.topk))
+        warnings += [w for w in res.warnings if w not in warnings]
+        m = {"top1": res.top1, f"top{args.topk}": res.topk[args.topk], "mean_per_class": res.mean_per_class,
+             "num_videos": res.num_videos, "per_class_accuracy": dict(zip(classes, res.per_class_accuracy)),
+             "per_class_videos": dict(zip(classes, res.per_class_count.tolist()))}
+        if kind == "thumos14" and args.multi_label == "map":
+            sets = np.zeros_like(scores, dtype=bool)
+            for i, v in enumerate(rs.test):
+                sets[i, list(all_labels[v.name])] = True
+            m["top1_in_label_set"] = top1_in_label_set(scores, sets)
+            m["mAP"], ap = mean_average_precision(scores, sets)
+            m["per_class_ap"] = dict(zip(classes, ap))
+            notes.append("multi-label videos kept: 'top1' counts only the first class; 'top1_in_label_set' a hit on "
+                         "any of the video's classes; mAP is over classes as in the THUMOS classification task")
+        per_split[split] = m
+        confusion = res.confusion if confusion is None else confusion + res.confusion
+    keys = [k for k in per_split[splits[0]] if isinstance(per_split[splits[0]][k], float)]
+    summary = {key: mean_std([per_split[s][key] for s in splits]) for key in keys}
+    title = DATASET_TITLES.get(kind, kind)
+    method = args.name or os.path.basename(os.path.normpath(values[0]))
+    cols = ("top1", f"top{args.topk}", "mean_per_class") + (("top1_in_label_set", "mAP") if "mAP" in keys else ())
+    labels_ = {"top1": "top-1", f"top{args.topk}": f"top-{args.topk}", "mean_per_class": "mean per class",
+               "top1_in_label_set": "top-1 in label set", "mAP": "mAP"}
+
+    def cell(key):
+        mean, std = summary[key]
+        return (mean, std) if len(splits) > 1 else mean
+
+    tables = {"table": T.ResultTable(f"Video classification on {title}" + (f", mean ± std over splits "
+                                     f"{','.join(map(str, splits))}" if len(splits) > 1 else f", split {splits[0]}"),
+                                     tuple(f"{title} {labels_[c]}" for c in cols),
+                                     ((method, tuple(cell(c) for c in cols)),), tuple(notes + warnings))}
+    if len(splits) > 1:
+        rows = tuple((f"split {s}", tuple(per_split[s][c] for c in cols)) for s in splits)
+        rows += (("mean ± std", tuple(summary[c] for c in cols)),)
+        tables["splits"] = T.ResultTable(f"{method} on {title}, per split", tuple(labels_[c] for c in cols), rows,
+                                         ("std is the sample standard deviation (ddof 1) over the splits",),
+                                         first_column="Split")
+    from locbench.evaluation.outputs import provenance
+
+    metrics = {"task": "classification", "dataset": kind, "method": method, "input": mode,
+               "splits": {str(s): per_split[s] for s in splits},
+               "mean": {k: v[0] for k, v in summary.items()}, "std": {k: v[1] for k, v in summary.items()},
+               "std_ddof": 1, "notes": notes, "warnings": warnings,
+               "provenance": provenance({f"input_{i + 1}": v for i, v in enumerate(values) if os.path.isfile(v)})}
+    if args.out:
+        written = T.write_results(args.out, metrics, tables)
+        written.append(T.plot_confusion(os.path.join(args.out, "confusion.png"), confusion, classes,
+                                        f"{method} on {title} (summed over splits {','.join(map(str, splits))})"))
+        acc = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
+        written.append(T.plot_per_class(os.path.join(args.out, "per_class_accuracy.png"), acc, confusion.sum(1),
+                                        classes))
+        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+    for name in tables:
+        sys.stdout.write(T.render(tables[name], args.format) + "\n")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0

@@ -1,0 +1,227 @@
+"""The paper's ablation rows (Table 1) and base networks (Table 6), trained and tested from one config.
+
+Each (dataset, backbone, row, seed) is one run folder ``<out>/<dataset>/<backbone>/<row>/seed<k>/``
+holding the training run (``config.json``, ``last.pt``, ...), the test scores (``scores.csv``) and
+``result.json``. A folder with ``result.json`` is finished and never retrained (resumable); one with
+only ``last.pt`` resumes its training. Nothing is selected on the test list: a row is tested with
+its last epoch, or, with ``holdout`` > 0, with the epoch best on validation videos held out of the
+training list by group (as ``train`` does).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotations.atomic import atomic_write_text
+from annotations.errors import InputError
+
+#: row id -> (label in the table, TrainConfig changes); the paper's Table 1 order
+ROWS = {
+    "baseline": ("plain backbone (mean pool + linear)", dict(head="meanpool", spatial_attention=False,
+                                                              temporal_attention=False, lambda_tv=0.0,
+                                                              lambda_contrast=0.0, lambda_unimodal=0.0)),
+    "no-spatial": ("w/o spatial attention", dict(spatial_attention=False)),
+    "no-temporal": ("w/o temporal attention", dict(temporal_attention=False)),
+    "no-tv": ("w/o L_TV", dict(lambda_tv=0.0)),
+    "no-contrast": ("w/o L_contrast", dict(lambda_contrast=0.0)),
+    "no-unimodal": ("w/o L_unimodal", dict(lambda_unimodal=0.0)),
+    "full": ("ours (full model)", {}),
+}
+#: the paper's numbers (top-1 %, HMDB51 / UCF101 split mean, ResNet-101) beside each row
+PAPER_TABLE1 = {"baseline": (50.04, 83.30), "no-spatial": (51.98, 85.78), "no-temporal": (52.25, 85.86),
+                "no-tv": (52.01, 85.89), "no-contrast": (52.10, 85.98), "no-unimodal": (52.05, 86.10),
+                "full": (53.07, 87.11)}
+#: Table 6, HMDB51 top-1 %: backbone -> (without attention, with attention)
+PAPER_TABLE6 = {"resnet50": (47.5, 49.8), "resnet101": (49.7, 53.1), "resnet152": (50.1, 54.4)}
+
+#: CPU-demo sizes (``--preset cpu``): the small backbone on 64 px frames
+CPU_PRESET = dict(backbone="small", num_frames=8, input_size=64, feature_channels=32, hidden_channels=32,
+                  spatial_widths=(32, 16), attention_dim=16, epochs=12, batch_size=8, lr=3e-3,
+                  mask_bias_init=-0.5)
+
+
+@dataclass
+class RowResult:
+    dataset: str
+    backbone: str
+    row: str
+    seed: int
+    top1: float
+    num_test: int
+    checkpoint: str
+    selected_on: str
+
+
+def parse_rows(text: str | None) -> tuple[str, ...]:
+    """``"full,baseline"`` -> ids in Table 1 order; None = every row."""
+    if not text:
+        return tuple(ROWS)
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [n for n in names if n not in ROWS]
+    if bad:
+        raise InputError(None, "rows", f"unknown row {bad[0]!r}; choose from {', '.join(ROWS)}")
+    return tuple(r for r in ROWS if r in names)
+
+
+def _test_split(data: str, official_split: int):
+    from annotations.recognition import detect_format, load_recognition
+
+    if detect_format(data) is None:
+        raise InputError(data, None, "ablate needs a recognition dataset root (HMDB51, UCF101 or Moments in Time; "
+                                     "see docs/recognition.md or `locbench synth --kind hmdb51`)")
+    return load_recognition(data, official_split)
+
+
+def _plain(d: dict) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    dataset: str
+    data: str
+    backbone: str
+    row: str
+    seed: int
+    folder: str
+    train: object  # TrainConfig
+
+
+def plan_runs(data: list[str], out: str, base, backbones, rows, seeds, weights: dict | None = None) -> list[RunSpec]:
+    """Every (dataset, backbone, row, seed) run with its TrainConfig and folder."""
+    specs = []
+    for root in data:
+        name = os.path.basename(os.path.normpath(root))
+        for bb in backbones:
+            for row in rows:
+                for seed in seeds:
+                    folder = os.path.join(out, name, bb, row, f"seed{seed}")
+                    cfg = dataclasses.replace(base, data=root, classes=None, out=os.path.join(folder, "run"),
+                                              backbone=bb, seed=int(seed), backbone_weights=(weights or {}).get(bb),
+                                              **ROWS[row][1])
+                    if bb != "small":  # a ResNet's channel count is fixed (registry); the preset's is small's
+                        cfg = dataclasses.replace(cfg, feature_channels=None)
+                    specs.append(RunSpec(name, root, bb, row, int(seed), folder, cfg))
+    return specs
+
+
+def _fingerprint(cfg) -> dict:
+    d = dataclasses.asdict(cfg)
+    for k in ("out", "resume", "progress", "workers", "device"):
+        d.pop(k, None)
+    return _plain(d)
+
+
+def accuracy_on_test(checkpoint: str, split, device: str = "cpu", batch_size: int = 8, augment: bool = False):
+    """Top-1 of ``checkpoint`` on the split's test videos (centre clips); returns (top1, names, scores)."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from evaluators.classification import classification_metrics
+    from locbench.model.checkpoint import load_checkpoint, model_from_checkpoint
+    from locbench.training.datasets import VideoClipDataset
+    from locbench.training.splits import LabelledVideo
+
+    ckpt = load_checkpoint(checkpoint, expect_classes=split.classes)
+    model = model_from_checkpoint(ckpt).to(device)
+    items = [LabelledVideo(v.name, v.path, v.label) for v in split.test]
+    ds = VideoClipDataset(items, ckpt.config.num_frames, ckpt.config.input_size, train=False, augment=augment)
+    logits = []
+    with torch.no_grad():
+        for x, _, _ in DataLoader(ds, batch_size=batch_size, shuffle=False):
+            logits.append(model(x.to(device)).logits.float().cpu())
+    scores = torch.cat(logits).softmax(1).numpy().astype(np.float64)
+    res = classification_metrics(scores, np.array([v.label for v in items]), topk=(1,))
+    return res.top1, [v.name for v in items], scores
+
+
+def run_one(spec: RunSpec, split, device: str, progress: bool) -> RowResult:
+    """Train (or resume) one run and test it; a finished folder is read back, never retrained."""
+    from annotations.recognition import write_class_scores
+    from locbench.training.train import train
+
+    os.makedirs(spec.folder, exist_ok=True)
+    result_path = os.path.join(spec.folder, "result.json")
+    fp = _fingerprint(spec.train)
+    if os.path.isfile(result_path):
+        with open(result_path) as f:
+            done = json.load(f)
+        if done.get("train_config") != fp:
+            raise InputError(result_path, None, "this row was run with other settings; choose another output folder "
+                                                "(or delete the folder to rerun it)")
+        return RowResult(**{k: done[k] for k in RowResult.__dataclass_fields__})
+    last = os.path.join(spec.train.out, "last.pt")
+    cfg = dataclasses.replace(spec.train, resume=os.path.isfile(last), device=device, progress=progress)
+    train(cfg)
+    use = "best.pt" if cfg.holdout else "last.pt"
+    selected = "best epoch on held-out validation videos" if cfg.holdout else "last epoch"
+    ckpt_path = os.path.join(spec.train.out, use)
+    dev = "cuda" if device in ("auto", "cuda") and _cuda() else "cpu"
+    top1, names, scores = accuracy_on_test(ckpt_path, split, dev, max(1, cfg.batch_size), cfg.augment)
+    write_class_scores(os.path.join(spec.folder, "scores.csv"), names, split.classes, scores)
+    res = RowResult(spec.dataset, spec.backbone, spec.row, spec.seed, float(top1), len(names), ckpt_path, selected)
+    atomic_write_text(result_path, json.dumps({**dataclasses.asdict(res), "train_config": fp}, indent=1) + "\n")
+    return res
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
+    """Table 1 (rows x datasets) per backbone and, with several backbones, Table 6 (backbones x with/without)."""
+    from evaluators.classification import mean_std
+    from locbench.evaluation.classification import ResultTable
+
+    def cell(ds, bb, row):
+        v = [r.top1 for r in results if (r.dataset, r.backbone, r.row) == (ds, bb, row)]
+        if not v:
+            return None
+        return mean_std(v) if len(v) > 1 else v[0]
+
+    seed_note = (f"mean ± std (ddof 1) over seeds {','.join(map(str, seeds))}" if len(seeds) > 1
+                 else f"seed {seeds[0]}")
+    out = {}
+    for bb in backbones:
+        t_rows = tuple((ROWS[r][0], tuple(cell(ds, bb, r) for ds in datasets)) for r in rows)
+        out[f"table1_{bb}"] = ResultTable(f"Ablation (Table 1 layout), {bb}, test top-1", tuple(datasets), t_rows,
+                                          (seed_note, "tested with the last epoch, or the epoch best on held-out "
+                                                      "training groups; never selected on the test list"))
+    if len(backbones) > 1 and {"baseline", "full"} <= set(rows):
+        cols = tuple(f"{ds} {w}" for ds in datasets for w in ("w/o attention", "with attention"))
+        t_rows = tuple((bb, tuple(cell(ds, bb, r) for ds in datasets for r in ("baseline", "full"))) for bb in backbones)
+        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note,),
+                                    first_column="Base network")
+    return out
+
+
+def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=None, seeds=(0,), official_split: int = 1,
+                 weights: dict | None = None, device: str = "auto", progress: bool = True, log=print) -> tuple:
+    """Run every row (skipping finished ones) and return (results, tables)."""
+    rows = parse_rows(rows) if not isinstance(rows, tuple) else rows
+    if not seeds:
+        raise InputError(None, "seeds", "no seed given")
+    splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
+    if len(splits) != len(data):
+        raise InputError(None, "data", "two dataset roots with the same folder name")
+    base = dataclasses.replace(base, official_split=official_split)
+    specs = plan_runs(data, out, base, backbones, rows, seeds, weights)
+    results = []
+    for i, spec in enumerate(specs, 1):
+        finished = os.path.isfile(os.path.join(spec.folder, "result.json"))
+        res = run_one(spec, splits[spec.dataset], device, progress)
+        results.append(res)
+        log(f"[{i}/{len(specs)}] {spec.dataset} {spec.backbone} {spec.row} seed {spec.seed}: top-1 "
+            f"{100 * res.top1:.2f}{' (finished earlier, not retrained)' if finished else ''}")
+    return results, tables(results, rows, list(backbones), list(splits), list(seeds))
+
+
+__all__ = ["ROWS", "PAPER_TABLE1", "PAPER_TABLE6", "CPU_PRESET", "RowResult", "parse_rows", "plan_runs",
+           "run_one", "run_ablation", "tables", "accuracy_on_test"]
