@@ -67,6 +67,13 @@ def test_cli_three_splits_mean_std(hmdb, tmp_path, capsys):
     for f in ("table.md", "table.csv", "table.json", "table.tex", "splits.md", "confusion.png", "per_class_accuracy.png"):
         assert (out / f).stat().st_size > 0, f
     assert "mine" in (out / "table.tex").read_text()
+    # the folder now holds this run: a second run is refused, --overwrite replaces exactly these files
+    argv = ["eval-classification", "--data", str(root), "--splits", "1,2,3", "--scores", *files, "--out", str(out)]
+    assert main(argv) == 2 and "another run" in capsys.readouterr().err
+    (out / "mine.txt").write_text("a file locbench did not write")
+    assert main(argv + ["--overwrite"]) == 2  # never removes a file it did not write
+    (out / "mine.txt").unlink()
+    assert main(argv + ["--overwrite"]) == 0 and (out / "confusion.png").exists()
 
 
 def test_npy_scores_and_attention_files(hmdb, tmp_path, capsys):

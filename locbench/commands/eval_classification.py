@@ -34,11 +34,11 @@ def add_arguments(p) -> None:
                    help="THUMOS'14 videos of several classes: drop (the paper; count reported) or map (keep them: "
                         "top-1 in the label set and mAP over classes)")
     g.add_argument("--unknown-videos", choices=("error", "drop"), default="error",
-                   help="scored videos that are not test videos of the split: error (default) or drop")
+                   help="scored videos outside the evaluated ground truth (the test videos of the split): error or drop")
     i = p.add_argument_group("input (one per split)")
     i.add_argument("--scores", nargs="+", metavar="FILE", help="score files: CSV video,class,score or .npy")
     i.add_argument("--score-videos", nargs="+", metavar="TXT", help="video list of each .npy score file")
-    i.add_argument("--attention", nargs="+", metavar="DIR", help="attention-file folders (class_scores)")
+    i.add_argument("--attention", nargs="+", metavar="DIR", help="folders of attention files (their class_scores), one per split")
     i.add_argument("--checkpoint", nargs="+", metavar="PT", help="checkpoints to run on each split's test videos")
     i.add_argument("--device", default="auto", help="for --checkpoint: auto, cpu or cuda")
     i.add_argument("--batch-size", type=int, default=8, help="for --checkpoint: clips per forward pass")
@@ -46,6 +46,8 @@ def add_arguments(p) -> None:
     o.add_argument("--name", help="method name in the table (default: the first input's name)")
     o.add_argument("--topk", type=int, default=5, metavar="K", help="also report top-K accuracy (default 5)")
     o.add_argument("--out", metavar="DIR", help="write metrics.json, tables (md/csv/json/tex) and figures here")
+    o.add_argument("--overwrite", action="store_true",
+                   help="replace the files of an earlier run in --out (only the files locbench wrote there)")
     o.add_argument("--format", choices=("md", "csv", "json", "latex"), default="md", help="table printed (default md)")
 
 
@@ -188,6 +190,10 @@ def run(args) -> int:
 
     splits = _splits(args.splits)
     mode, values = _inputs(args, len(splits))
+    keep = tuple(f"attention_split{k}" for k in (1, 2, 3))  # predict resumes or redoes these itself
+    if args.out:  # refuse another run's folder before any work (docs/architecture.md, "--out")
+        from locbench.evaluation.outputs import check_out_dir
+        check_out_dir(args.out, args.overwrite, keep)
     if args.topk < 1:
         raise InputError(None, "--topk", f"must be at least 1, got {args.topk}")
     per_split, notes, warnings = {}, [], []
@@ -249,12 +255,15 @@ def run(args) -> int:
                "std_ddof": 1, "notes": notes, "warnings": warnings,
                "provenance": provenance({f"input_{i + 1}": v for i, v in enumerate(values) if os.path.isfile(v)})}
     if args.out:
+        from locbench.evaluation.outputs import _write_manifest, prepare_out_dir
+        prepare_out_dir(args.out, args.overwrite, keep)
         written = T.write_results(args.out, metrics, tables)
         written.append(T.plot_confusion(os.path.join(args.out, "confusion.png"), confusion, classes,
                                         f"{method} on {title} (summed over splits {','.join(map(str, splits))})"))
         acc = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
         written.append(T.plot_per_class(os.path.join(args.out, "per_class_accuracy.png"), acc, confusion.sum(1),
                                         classes))
+        written.append(_write_manifest(args.out, [os.path.relpath(w, args.out) for w in written]))
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
     for name in tables:
         sys.stdout.write(T.render(tables[name], args.format) + "\n")
