@@ -367,8 +367,8 @@ def test_evaluator_counts_are_shown_once_per_identical_set(monkeypatch):
     report = TemporalEvaluation(THUMOS / "groundtruth", detections=[REF / "temporal" / "detections.txt"],
                                 protocols=["thumos14", "activitynet"], unknown_videos="fp").run()
     first = report.notes[0]
-    assert first.count("videos 213, detections_evaluated 4746") == 1
-    assert "detections.txt [thumos14], detections.txt [activitynet]: videos 213" in first
+    assert first.count("213 videos, 4746 detections evaluated") == 1
+    assert "detections.txt [thumos14], detections.txt [activitynet]: 213 videos" in first
     assert report.metrics["counts"]["evaluator"]["detections.txt [thumos14]"]["detections_evaluated"] == 4746
 
 
