@@ -1,7 +1,8 @@
 """Cache a frozen backbone's feature maps for every video, for `locbench train --features`.
 
 One <out>/<video>.npz per video with the features (K, C, h, w), frame_idx and time_s of the
-sampled frames and the backbone's provenance. Resumable: finished videos are skipped; unreadable
+sampled frames and the backbone's provenance (and, with --augment-copies N, N augmented copies of
+the features for `train --features --augment`). Resumable: finished videos are skipped; unreadable
 videos are reported and skipped. Runs under torchrun too (each process takes a share of videos).
 """
 from __future__ import annotations
@@ -27,6 +28,11 @@ def add_arguments(p) -> None:
     p.add_argument("--input-size", type=int, default=224, help="frame side in pixels (default 224)")
     p.add_argument("--batch-size", type=int, default=32, help="frames per forward pass (default 32)")
     p.add_argument("--dtype", choices=("float16", "float32"), default="float16")
+    p.add_argument("--augment-copies", type=int, default=0, metavar="N",
+                   help="also store N He et al.-augmented copies per video (random scale, crop, flip; one draw per "
+                        "(video, copy) for all its frames) for `train --features DIR --augment`; costs N + 1 times "
+                        "the compute and disk of the plain cache (default 0: plain features only)")
+    p.add_argument("--augment-seed", type=int, default=0, help="seed of the copies' draws (default 0)")
     p.add_argument("--overwrite", action="store_true", help="recompute videos already cached")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--decode-workers", type=int, metavar="N",
@@ -48,6 +54,8 @@ def run(args) -> int:
 
     if args.frames < 1 or args.batch_size < 1:
         raise InputError(None, "arguments", "--frames and --batch-size must be at least 1")
+    if args.augment_copies < 0:
+        raise InputError(None, "--augment-copies", "must be 0 or more")
     if args.decode_workers is not None and args.decode_workers < 0:
         raise InputError(None, "--decode-workers", "must be 0 or more")
     dist = D.init_distributed(args.device)
@@ -69,7 +77,8 @@ def run(args) -> int:
         if workers is None:
             workers = 0 if dist.device.type == "cpu" else max(0, min(4, (os.cpu_count() or 1) - 1))
         report = extract_features(mine, backbone, args.out, sampler, args.batch_size, dist.device, args.dtype,
-                                  args.overwrite, args.progress and dist.is_main, decode_workers=workers)
+                                  args.overwrite, args.progress and dist.is_main, decode_workers=workers,
+                                  augment_copies=args.augment_copies, augment_seed=args.augment_seed)
         print(f"extract-features (rank {dist.rank}): {len(report.done)} written, {len(report.skipped)} already cached, "
               f"{len(report.failed)} unreadable", file=sys.stderr)
         for name, why in report.failed:

@@ -84,7 +84,9 @@ def add_arguments(p) -> None:
                    help="fine-tune only these ResNet stages, e.g. layer3,layer4 (default all)")
     m.add_argument("--augment", action="store_true",
                    help="He et al. preprocessing: random scale (shorter side 256-480 for 224), random crop and "
-                        "horizontal flip, one draw per clip; centre crop when validating")
+                        "horizontal flip, one draw per clip; centre crop when validating. With --features: each epoch "
+                        "one of the video's augmented feature copies (extract-features --augment-copies N); "
+                        "validation on the plain features")
     m.add_argument("--frames", type=int, dest="num_frames", help="n frames per clip (default 25, small: 8)")
     m.add_argument("--steps", type=int, dest="num_steps", help="T ConvLSTM steps (default = --frames)")
     m.add_argument("--hidden", type=int, dest="hidden_channels", help="ConvLSTM channels (default 512, small: 64)")

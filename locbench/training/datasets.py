@@ -192,13 +192,34 @@ class VideoClipDataset(_EpochDataset):
 
 
 class FeatureClipDataset(_EpochDataset):
-    """Clips of ``num_frames`` cached feature maps (n, C, h, w) float32, label, index."""
+    """Clips of ``num_frames`` cached feature maps (n, C, h, w) float32, label, index.
+
+    With ``augment`` (training only) each item reads one of its video's augmented copies
+    (``extract_features(augment_copies=N)``), drawn uniformly from its own stream of (seed, epoch,
+    index), so the frame choice is the same as without ``augment``; validation reads the plain features.
+    """
 
     def __init__(self, items, features_dir: str, num_frames: int, train: bool = True, seed: int = 0,
-                 expect: dict | None = None, sampling: ClipSampling | None = None, num_classes: int | None = None):
+                 expect: dict | None = None, sampling: ClipSampling | None = None, num_classes: int | None = None,
+                 augment: bool = False):
         super().__init__(items, num_frames, train, seed, sampling, num_classes)
         self.features_dir = features_dir
         self.expect = expect  # cache_provenance(): every file must come from the same backbone
+        self.augment = augment
+
+    def copy_index(self, index: int) -> int | None:
+        """The augmented copy item ``index`` reads this epoch (None: the plain features)."""
+        if not (self.augment and self.train):
+            return None
+        from locbench.training.features import feature_copies, feature_path
+
+        path = feature_path(self.features_dir, self.items[index].name)
+        n = feature_copies(path)
+        if n < 1:
+            raise InputError(path, "key 'augment_copies'", "no augmented copies in this feature file: run "
+                                                           "`locbench extract-features --augment-copies N` "
+                                                           "(extract_features(augment_copies=N))")
+        return int(np.random.default_rng([self.seed, self.epoch, index, 1]).integers(n))
 
     def __getitem__(self, index: int):
         import torch
@@ -207,7 +228,7 @@ class FeatureClipDataset(_EpochDataset):
 
         item = self.items[index]
         path = feature_path(self.features_dir, item.name)
-        rec = load_features(path)
+        rec = load_features(path, copy=self.copy_index(index))
         if self.expect is not None:
             got = (rec.backbone, rec.backbone_weights_sha256, rec.input_size, tuple(rec.features.shape[1:]))
             want = tuple(self.expect[k] for k in ("backbone", "backbone_weights_sha256", "input_size", "feature_shape"))

@@ -4,9 +4,18 @@ Each file holds ``features`` (K, C, h, w) (float16 by default), the 0-based ``fr
 ``time_s`` (K,) = frame_idx / fps of the sampled frames, and the provenance (backbone, sha256 of its
 weights, input size) that training copies into the checkpoint. Extraction is resumable: finished
 files are skipped, every file is written atomically, unreadable videos are reported and skipped.
+
+With ``augment_copies=N`` a file also holds N augmented copies of the features, ``features_aug_0`` ...
+``features_aug_{N-1}`` (each (K, C, h, w), same dtype), computed on frames preprocessed as He et al.
+(:func:`locbench.training.datasets.he_clip_params`: random scale, crop and flip) with ONE draw per
+(video, copy) for all its frames, seeded by (``augment_seed``, the video name, copy) so a rerun gives
+the same copies; ``augment_copies`` (N) and ``augment_params`` (N, 5) int64 rows (resize_h, resize_w,
+crop_y, crop_x, flip) say what each copy is. ``features`` stays the plain (resize) features. Files
+without these keys (older caches) load as N = 0.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -32,6 +41,10 @@ class FeatureRecord:
     backbone: str
     backbone_weights_sha256: str | None
     input_size: int
+    features_aug: np.ndarray | None = None  # (N, K, C, h, w) augmented copies (only when saving)
+    augment_copies: int = 0  # N copies in the file
+    augment_params: np.ndarray | None = None  # (N, 5) int64: resize_h, resize_w, crop_y, crop_x, flip
+    augment_seed: int = 0
 
 
 @dataclass
@@ -60,6 +73,12 @@ def save_features(path: str | os.PathLike, rec: FeatureRecord, dtype: str = "flo
         "backbone_weights_sha256": np.array(rec.backbone_weights_sha256 or ""),
         "input_size": np.int64(rec.input_size),
     }
+    if rec.features_aug is not None and len(rec.features_aug):
+        arrays["augment_copies"] = np.int64(len(rec.features_aug))
+        arrays["augment_params"] = np.asarray(rec.augment_params, np.int64).reshape(len(rec.features_aug), 5)
+        arrays["augment_seed"] = np.int64(rec.augment_seed)
+        for c, feats in enumerate(rec.features_aug):  # one key per copy: training reads only the one it draws
+            arrays[f"features_aug_{c}"] = np.asarray(feats, dtype=dtype)
     with atomic_open(path, "wb") as f:  # straight into the temporary file: no in-memory copy of the features
         np.savez(f, **arrays)
 
@@ -68,14 +87,31 @@ _KEYS = ("format_version", "video", "features", "frame_idx", "time_s", "fps", "n
          "backbone", "backbone_weights_sha256", "input_size")
 
 
-def load_features(path: str | os.PathLike) -> FeatureRecord:
-    """Read one cache file (``allow_pickle=False``); a malformed one is an InputError naming the key."""
+_AUG_PREFIX = "features_aug_"
+
+
+def load_features(path: str | os.PathLike, copy: int | None = None) -> FeatureRecord:
+    """Read one cache file (``allow_pickle=False``); a malformed one is an InputError naming the key.
+
+    ``copy=None`` gives the plain features; ``copy=c`` gives augmented copy c in ``features`` instead
+    (InputError if the file has fewer copies). Only the features asked for are read from disk.
+    """
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise InputError(p, None, "feature file does not exist (run `locbench extract-features` first)")
     try:
         with np.load(p, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+            data = {k: z[k] for k in z.files  # the copies, and the plain features when a copy is asked, stay on disk
+                    if not k.startswith(_AUG_PREFIX) and not (copy is not None and k == "features")}
+            n_copies = int(data.get("augment_copies", 0))
+            if copy is not None:
+                if not 0 <= copy < n_copies or f"{_AUG_PREFIX}{copy}" not in z.files:
+                    raise InputError(p, f"key '{_AUG_PREFIX}{copy}'",
+                                     f"the file has {n_copies} augmented copies (extract with augment_copies=N, "
+                                     "`locbench extract-features --augment-copies N`)")
+                data["features"] = z[f"{_AUG_PREFIX}{copy}"]
+    except InputError:
+        raise
     except Exception as e:
         raise InputError(p, None, f"not a readable .npz feature file: {type(e).__name__}: {str(e)[:200]}") from None
     missing = [k for k in _KEYS if k not in data]
@@ -87,10 +123,47 @@ def load_features(path: str | os.PathLike) -> FeatureRecord:
     if feats.ndim != 4 or idx.ndim != 1 or len(idx) != len(feats) or len(idx) == 0:
         raise InputError(p, "key 'features'", f"expected (K, C, h, w) features with K = len(frame_idx) > 0, "
                                               f"got {feats.shape} and {idx.shape}")
+    params = data.get("augment_params")
+    if n_copies and (params is None or params.shape != (n_copies, 5)):
+        raise InputError(p, "key 'augment_params'", f"expected ({n_copies}, 5) rows, one per augmented copy")
     sha = str(data["backbone_weights_sha256"])
     return FeatureRecord(str(data["video"]), feats, idx.astype(np.int64), data["time_s"].astype(np.float64),
                          float(data["fps"]), int(data["num_frames"]), tuple(int(v) for v in data["frame_size"]),
-                         str(data["backbone"]), sha or None, int(data["input_size"]))
+                         str(data["backbone"]), sha or None, int(data["input_size"]), None, n_copies,
+                         None if params is None else params.astype(np.int64), int(data.get("augment_seed", 0)))
+
+
+def feature_copies(path: str | os.PathLike) -> int:
+    """Number of augmented copies in a cache file (0 for plain or older files; reads only that key)."""
+    p = os.fspath(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            return int(z["augment_copies"]) if "augment_copies" in z.files else 0
+    except Exception as e:
+        raise InputError(p, None, f"not a readable .npz feature file: {type(e).__name__}: {str(e)[:200]}") from None
+
+
+def copy_seed(video: str, copy: int, seed: int = 0) -> list[int]:
+    """Seed of augmented copy ``copy`` of ``video``: stable across runs, machines and shardings.
+
+    >>> copy_seed("a/b", 0) == copy_seed("a/b", 0) != copy_seed("a/b", 1)
+    True
+    """
+    h = int.from_bytes(hashlib.sha256(video.encode("utf-8")).digest()[:8], "little")
+    return [int(seed), h, int(copy)]
+
+
+def augment_copy_params(video: str, frame_hw: tuple[int, int], size: int, copies: int, seed: int = 0) -> list[dict]:
+    """He et al. parameters (:func:`~locbench.training.datasets.he_clip_params`) of each copy: one draw
+    per (video, copy), the same for every frame of the video."""
+    from locbench.training.datasets import he_clip_params
+
+    return [he_clip_params(frame_hw, size, np.random.default_rng(copy_seed(video, c, seed))) for c in range(copies)]
+
+
+def _params_rows(params: list[dict]) -> np.ndarray:
+    """(N, 5) int64 rows resize_h, resize_w, crop_y, crop_x, flip of :func:`augment_copy_params`."""
+    return np.array([[*q["resize_hw"], *q["crop_yx"], int(q["flip"])] for q in params], np.int64).reshape(-1, 5)
 
 
 def uniform_sampler(n: int) -> Callable:
@@ -226,16 +299,23 @@ class _BackgroundWriter:
 
 def extract_features(videos: Iterable[tuple[str, str]], backbone, out_dir: str | os.PathLike,
                      sampler: Callable | None = None, batch_size: int = 32, device=None, dtype: str = "float16",
-                     overwrite: bool = False, progress: bool = True, decode_workers: int = 0) -> ExtractReport:
+                     overwrite: bool = False, progress: bool = True, decode_workers: int = 0,
+                     augment_copies: int = 0, augment_seed: int = 0) -> ExtractReport:
     """Run ``backbone`` on the sampled frames of each (name, path) video and cache the feature maps.
 
     ``sampler(video_source) -> frame_idx`` picks the frames (default: 25 uniform). Done files are
     skipped unless ``overwrite``; unreadable videos are listed in the report and do not stop the run.
     ``decode_workers`` threads decode ahead of the backbone (see :func:`decoded_batches`); the
     report lists videos in input order whatever the order they finished in.
+
+    ``augment_copies=N`` also stores N He et al.-augmented copies per video (module docstring): the
+    backbone runs N + 1 times per frame and the file is N + 1 times larger. A cached file with fewer
+    than N copies is recomputed; one with at least N is skipped.
     """
     import torch
     from tqdm import tqdm
+
+    from locbench.training.datasets import he_transform
 
     sampler = sampler or uniform_sampler(25)
     device = torch.device(device) if device is not None else next(backbone.parameters()).device
@@ -243,33 +323,52 @@ def extract_features(videos: Iterable[tuple[str, str]], backbone, out_dir: str |
     sha = getattr(backbone, "weights_sha256", None)
     report = ExtractReport()
     todo = []
+    if augment_copies < 0:
+        raise InputError(None, "augment_copies", f"must be 0 or more, got {augment_copies}")
+    size = int(backbone.input_size)
     for name, path in videos:
-        if os.path.isfile(feature_path(out_dir, name)) and not overwrite:
+        fp = feature_path(out_dir, name)
+        if os.path.isfile(fp) and not overwrite and (augment_copies == 0 or feature_copies(fp) >= augment_copies):
             report.skipped.append(name)
         else:
             todo.append((name, path))
     order = {name: i for i, (name, _) in enumerate(todo)}
     meta: dict[str, _VideoMeta] = {}
     chunks: dict[str, list[np.ndarray]] = {}
+    aug_params: dict[str, list[dict]] = {}
+    aug_chunks: dict[str, list[list[np.ndarray]]] = {}
     torch_dtype = getattr(torch, dtype)  # cast on the device: numpy's float32 -> float16 is slow
     bar = tqdm(total=len(todo), desc="features", unit="video", disable=not progress, file=sys.stderr)
     with _BackgroundWriter() as writer:  # files are written while the backbone runs on the next video
         for kind, name, payload in decoded_batches(todo, sampler, batch_size, decode_workers):
             if kind == "start":
                 meta[name], chunks[name] = payload, []
+                if augment_copies:
+                    aug_params[name] = augment_copy_params(name, payload.frame_size, size, augment_copies, augment_seed)
+                    aug_chunks[name] = [[] for _ in range(augment_copies)]
             elif kind == "chunk":
                 with torch.no_grad():
                     frames = torch.from_numpy(payload).to(device, non_blocking=True)
                     chunks[name].append(backbone(frames).to(torch_dtype).cpu().numpy())
+                    for c, params in enumerate(aug_params.get(name, ())):  # the video's one draw for this copy
+                        aug = torch.from_numpy(he_transform(payload, size, params)).to(device, non_blocking=True)
+                        aug_chunks[name][c].append(backbone(aug).to(torch_dtype).cpu().numpy())
             elif kind == "fail":
                 meta.pop(name, None)
                 chunks.pop(name, None)
+                aug_params.pop(name, None)
+                aug_chunks.pop(name, None)
                 report.failed.append((name, payload))
                 bar.update(1)
             else:  # end
                 m, feats = meta.pop(name), np.concatenate(chunks.pop(name))
+                aug, params = None, None
+                if augment_copies:
+                    aug = np.stack([np.concatenate(c) for c in aug_chunks.pop(name)])
+                    params = _params_rows(aug_params.pop(name))
                 rec = FeatureRecord(name, feats, m.idx, m.idx / m.fps if m.fps > 0 else np.full(len(m.idx), np.nan),
-                                    m.fps, m.num_frames, m.frame_size, backbone.name, sha, int(backbone.input_size))
+                                    m.fps, m.num_frames, m.frame_size, backbone.name, sha, int(backbone.input_size),
+                                    aug, augment_copies, params, augment_seed)
                 writer.submit(save_features, feature_path(out_dir, name), rec, dtype)
                 report.done.append(name)
                 bar.update(1)
@@ -300,4 +399,4 @@ def cache_provenance(features_dir: str | os.PathLike, videos) -> dict:
 
 
 __all__ = ["FeatureRecord", "ExtractReport", "feature_path", "save_features", "load_features", "uniform_sampler",
-           "fps_sampler", "extract_features", "cache_provenance"]
+           "fps_sampler", "extract_features", "cache_provenance", "feature_copies", "copy_seed", "augment_copy_params"]

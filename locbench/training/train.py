@@ -78,7 +78,8 @@ class TrainConfig:
     backbone_lr: float | None = None  # its learning rate (default lr / 10)
     bn_mode: str = "frozen"  # fine-tuning: "frozen" keeps BN statistics, "train" updates them
     train_stages: tuple[str, ...] | None = None  # fine-tuning: which of layer1..layer4 train (default all)
-    augment: bool = False  # He et al.: scale augmentation, random crop, flip (one draw per clip); centre crop at test
+    augment: bool = False  # He et al.: scale augmentation, random crop, flip (one draw per clip); centre crop at test;
+    # with ``features``: each epoch one of the video's augmented copies (extract_features(augment_copies=N))
     seed: int = 0
     resume: bool = False
     device: str = "auto"
@@ -237,7 +238,7 @@ def _make_loaders(cfg, mcfg, train_items, val_items, prov, dist, kind: str = "tr
     def dataset(items, train):
         if cfg.features:
             return FeatureClipDataset(items, cfg.features, mcfg.num_frames, train, cfg.seed, expect=prov,
-                                      sampling=sampling, num_classes=soft)
+                                      sampling=sampling, num_classes=soft, augment=cfg.augment)
         return VideoClipDataset(items, mcfg.num_frames, mcfg.input_size, train, cfg.seed, sampling, soft,
                                 augment=cfg.augment)
 
@@ -364,6 +365,21 @@ def _validation_line(info: dict, n: int) -> str:
             "--holdout 0.2 holds out a fifth of the training groups")
 
 
+def _feature_copies(cfg: TrainConfig, train_items) -> list[int]:
+    """Augmented copies per training video's cache file; InputError naming the fix if one has none."""
+    from locbench.training.features import feature_copies, feature_path
+
+    counts = [feature_copies(feature_path(cfg.features, v.name)) for v in train_items]
+    without = [v.name for v, n in zip(train_items, counts) if n < 1]
+    if without or not counts:
+        first = without[0] if without else None
+        raise InputError(cfg.features, None, f"augment=True on features needs augmented copies, but "
+                                             f"{len(without)} of {len(counts)} training videos have none "
+                                             f"(first: {first!r}): run `locbench extract-features "
+                                             f"--augment-copies N` (extract_features(augment_copies=N)) on the cache")
+    return counts
+
+
 def train(cfg: TrainConfig) -> TrainResult:
     """Run (or resume) training as configured; returns the trained model and the epoch history."""
     dist = D.init_distributed(cfg.device)
@@ -385,9 +401,8 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
     resume_path = _run_dir_check(cfg)
     if not 0.0 <= cfg.holdout < 1.0:
         raise InputError(None, "holdout", f"must be in [0, 1), got {cfg.holdout}")
-    if cfg.features and (cfg.finetune_backbone or cfg.augment):
-        raise InputError(None, "arguments", "fine-tuning the backbone and frame augmentation need video frames, "
-                                            "not a feature cache")
+    if cfg.features and cfg.finetune_backbone:
+        raise InputError(None, "arguments", "fine-tuning the backbone needs video frames, not a feature cache")
     if cfg.finetune_backbone and (cfg.backbone or "small") == "small":
         raise InputError(None, "arguments", "finetune_backbone is for ResNet backbones (small always trains)")
     for name in ("epochs", "batch_size"):
@@ -402,11 +417,20 @@ def _train(cfg: TrainConfig, dist: D.DistInfo) -> TrainResult:
 
     ClipSampling(cfg.clip_sampling, cfg.clip_seconds, cfg.sample_fps)  # InputError for bad settings, before any work
     train_items, val_items, prov, split_info, classes = _build_data(cfg, classes, kind)
+    copies = _feature_copies(cfg, train_items) if cfg.features and cfg.augment else None
     data_info = {"kind": "trimmed" if kind == "recognition" else kind, "clip_sampling": cfg.clip_sampling,
                  "clip_seconds": cfg.clip_seconds, "sample_fps": float(cfg.sample_fps)}
     selection = {"split": split_info, "preprocess": "he" if cfg.augment else "resize",
                  "best_selected_on": "validation accuracy" if val_items else "last epoch (no validation)",
                  "finetune_backbone": bool(cfg.finetune_backbone)}
+    if copies is not None:
+        selection["preprocess"] = "he-feature-copies"
+        selection["feature_copies"] = {
+            "min_copies": min(copies), "max_copies": max(copies),
+            "draw": "one augmented copy per training video per epoch, from (seed, epoch, index); "
+                    "validation on the plain (resize) features"}
+        _log(f"training on augmented feature copies ({min(copies)}-{max(copies)} per video); "
+             "validating on the plain features", dist)
     if split_info.get("val_is_test_list"):
         warnings.warn("validating on the TEST list/subset (asked for explicitly): best.pt is chosen on test data; "
                       "report last.pt or hold out part of the training list instead", stacklevel=2)
