@@ -156,7 +156,7 @@ def test_dataset_draws_copies_per_epoch_and_validates_on_plain(synth, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:validating on the TEST")
-def test_train_on_feature_copies_records_it_and_needs_copies(synth, tmp_path):
+def test_train_on_feature_copies_records_it_and_needs_copies(synth, tmp_path, capsys):
     from locbench.model.backbones import RandomInitWarning, make_backbone
     from locbench.model.checkpoint import load_checkpoint
     from locbench.training.train import TrainConfig, train
@@ -167,7 +167,16 @@ def test_train_on_feature_copies_records_it_and_needs_copies(synth, tmp_path):
     videos = find_videos(synth / "videos")
     plain, aug = tmp_path / "plain", tmp_path / "aug"
     extract_features(videos, bb, plain, uniform_sampler(2), progress=False)
-    extract_features(videos, bb, aug, uniform_sampler(2), progress=False, augment_copies=2)
+    from locbench.cli import main
+
+    with pytest.warns(RandomInitWarning):
+        assert main(["extract-features", "--data", str(synth), "--out", str(aug), "--backbone", "resnet50",
+                     "--input-size", "64", "--frames", "2", "--augment-copies", "2", "--device", "cpu",
+                     "--no-progress"]) == 0
+    assert all(feature_copies(feature_path(aug, v)) == 2 for v, _ in videos)
+    # the plain features are those of a plain extraction (same backbone: random init is seeded)
+    v0 = videos[0][0]
+    assert np.array_equal(load_features(feature_path(aug, v0)).features, load_features(feature_path(plain, v0)).features)
     cfg = TrainConfig(data=str(synth), classes=str(synth / "classes.txt"), out=str(tmp_path / "run"), epochs=2,
                       features=str(aug), augment=True, num_frames=2, hidden_channels=6, spatial_widths=(6,),
                       attention_dim=4, batch_size=4, progress=False, device="cpu",
@@ -180,6 +189,10 @@ def test_train_on_feature_copies_records_it_and_needs_copies(synth, tmp_path):
     # without copies in the cache: one InputError naming the fix
     with pytest.raises(InputError, match=r"extract-features --augment-copies N"):
         train(dataclasses.replace(cfg, features=str(plain), out=str(tmp_path / "run2")))
+    capsys.readouterr()
+    assert main(["train", "--data", str(synth), "--classes", str(synth / "classes.txt"), "--features", str(plain),
+                 "--augment", "--out", str(tmp_path / "run4"), "--device", "cpu", "--no-progress"]) == 2
+    assert "extract-features --augment-copies N" in capsys.readouterr().err
     # an old (plain) cache still trains without augmentation, and says so
     res = train(dataclasses.replace(cfg, features=str(plain), augment=False, out=str(tmp_path / "run3")))
     assert res.history[-1]["train_clips"] == 4
