@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import sys
+import warnings
 
 from annotations.errors import InputError
 from locbench import __version__
@@ -142,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():
+            # said once as a note under the table (and in metrics.json), not as a Python warning per call
+            from locbench.localization import LocalizationWarning
+            warnings.simplefilter("ignore", LocalizationWarning)
+            return int(args._run(args) or 0)
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except ImportError as e:

@@ -147,3 +147,24 @@ def test_localize_out_picks_the_segment_format_from_the_labels(tmp_path, capsys)
     assert main(["localize", "--attention", str(att), "--out", str(tmp_path / "c"),
                  "--segments-format", "thumos14-txt"]) == 2
     assert "has no THUMOS'14 class id" in capsys.readouterr().err
+
+
+def test_threshold_leaving_frames_without_a_box_is_a_note_everywhere(tmp_path, capsys):
+    """Issue 7: a threshold that yields no box on > 10 % of frames is a warning printed under the table, in
+    metrics.json and on stderr, once (not as a Python warning per localization call)."""
+    from locbench.inference.attention import load_attention
+    att = _spatial_fixture(tmp_path)
+    first = sorted(att.rglob("*.npz"))[0]
+    rec = load_attention(first)
+    save_attention(first, AttentionRecord(rec.video, rec.classes, rec.class_scores, rec.frame_idx, rec.fps,
+                                          rec.frame_size, masks=np.zeros_like(rec.masks),
+                                          frame_importance=rec.frame_importance, windows=rec.windows,
+                                          temporal_weights=rec.temporal_weights))
+    out = tmp_path / "eval"
+    assert main(["eval-spatial", "--gt", str(tmp_path / "pyannot.pkl"), "--split", str(tmp_path / "test.txt"),
+                 "--attention", str(att), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    sentence = "warning: threshold 0.5 gave no box on 6 of 12 sampled frames (50.0 %)"
+    assert sentence in captured.out                      # under the table
+    assert sentence in captured.err and "UserWarning" not in captured.err
+    assert any(sentence in w for w in json.loads((out / "metrics.json").read_text())["warnings"])

@@ -371,6 +371,7 @@ class Evaluation:
             found = self.localize(records, name, with_baselines=(j == 0 and self.baselines))
             for m in found:
                 self.records_by_method[m.name] = records
+                self.notes += [f"{m.name}: {n}" for n in getattr(m.detections, "notes", ())]
             methods += found
             self.inputs["attention" if j == 0 else f"attention_{j + 1}"] = source
             i += 1

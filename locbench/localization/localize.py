@@ -22,6 +22,7 @@ import numpy as np
 from annotations.errors import InputError
 from annotations.types import FrameBoxes, Segments
 from locbench.inference.attention import AttentionRecord
+from locbench.localization import LocalizationWarning
 
 LABEL_RULES = ("top1", "topk", "gt")
 SPATIAL_SCORES = ("cls*mask", "cls", "mask")
@@ -39,6 +40,7 @@ NMS_TIOU = 0.7
 OIC_INFLATION = 0.25
 OIC_GAMMA = 0.2
 _CV_MAX_CHANNELS = 512
+
 
 
 def upsample_masks(masks: np.ndarray, frame_hw: tuple[int, int]) -> np.ndarray:
@@ -529,7 +531,7 @@ def boxes_from_attention(records: Iterable[AttentionRecord], threshold: float = 
         text, warn = _empty_note(("box", "sampled frames"), threshold, frames_empty, frames_total,
                                 "lower threshold, or check mask_normalize")
         if warn:
-            warnings.warn(text, stacklevel=2)
+            warnings.warn(text, LocalizationWarning, stacklevel=2)
         notes = (text,)
     if not cols["video"]:
         return FrameBoxes([], [], [], np.zeros((0, 4)), np.zeros(0), videos=tuple(videos), notes=notes)
@@ -615,7 +617,7 @@ def segments_from_attention(records: Iterable[AttentionRecord], threshold: float
         text, warn = _empty_note(("segment", "videos"), min(thresholds) if segment_rule == "multi-threshold-nms"
                                 else threshold, videos_empty, videos_total, f"lower {level}")
         if warn:
-            warnings.warn(text, stacklevel=2)
+            warnings.warn(text, LocalizationWarning, stacklevel=2)
         notes = (text,)
     if not cols["video"]:
         return Segments([], [], [], [], np.zeros(0), videos=tuple(videos), notes=notes)
