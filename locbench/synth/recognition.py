@@ -22,8 +22,9 @@ import time
 import numpy as np
 
 from annotations.recognition import write_hmdb51_splits, write_moments, write_ucf101_lists
-from locbench.synth.render import (ActorPlan, Background, Scene, class_manifest, make_classes, motion_track,
-                                   parse_range, parse_size, prepare_out_dir, video_rng, write_manifest, write_video)
+from locbench.synth.render import (ActorPlan, Background, Scene, class_manifest, make_classes, merge_options,
+                                   motion_track, parse_range, prepare_out_dir, video_rng, write_manifest,
+                                   write_video)
 
 KINDS = ("hmdb51", "ucf101", "moments")
 KIND_IDS = {"hmdb51": 11, "ucf101": 12, "moments": 13}
@@ -46,13 +47,7 @@ def class_name(kind: str, spec_name: str) -> str:
 
 def check_options(opts: dict) -> dict:
     """Options with defaults filled in and parsed; ValueError / TypeError for impossible ones."""
-    o = dict(DEFAULTS)
-    unknown = set(opts) - set(o)
-    if unknown:
-        raise TypeError(f"unknown options {sorted(unknown)}")
-    o.update({k: v for k, v in opts.items() if v is not None})
-    make_classes(o["num_classes"])
-    o["size"] = parse_size(o["size"])
+    o = merge_options(DEFAULTS, opts)
     o["frames"] = parse_range(o["frames"], int)
     o["actor_size"] = parse_range(o["actor_size"])
     o["present_frac"] = parse_range(o["present_frac"])
@@ -94,7 +89,6 @@ def make_recognition(out_dir: str | os.PathLike, kind: str, **opts) -> dict:
     per_class = o["train_per_class"] + o["test_per_class"]
     kid = KIND_IDS[kind]
     videos, frames_total, biased = {}, 0, 0
-    plan = {"train": {}, "test": {}}  # split 1 (HMDB51 / UCF101) or the only split (MiT)
     for ci, spec in enumerate(specs):
         for i in range(per_class):
             rng = video_rng(o["seed"], kid, ci, i)

@@ -452,6 +452,19 @@ def pick_fraction(n: int, frac: float, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def merge_options(defaults: dict, opts: dict) -> dict:
+    """A generator's options: ``defaults`` with the given ones (None = default) laid over them, checked
+    for unknown names, the class count and the frame size (shared by every synthetic generator)."""
+    o = dict(defaults)
+    unknown = set(opts) - set(o)
+    if unknown:
+        raise TypeError(f"unknown options {sorted(unknown)}")
+    o.update({k: v for k, v in opts.items() if v is not None})
+    make_classes(o["num_classes"])  # checks the range
+    o["size"] = parse_size(o["size"])
+    return o
+
+
 def parse_size(text) -> tuple[int, int]:
     """``"160x120"`` -> (160, 120); ``"112"`` or 112 -> (112, 112)."""
     if isinstance(text, (tuple, list)):

@@ -23,7 +23,7 @@ from annotations.atomic import atomic_write_text
 from annotations.thumos14 import write_class_txt_dir, write_video_info_csv
 from annotations.types import AMBIGUOUS, Segments, VideoInfo
 from locbench.synth.render import (ActorPlan, Background, Scene, class_manifest, distractor_appearance,
-                                   make_classes, motion_track, parse_range, parse_size, pick_fraction,
+                                   make_classes, merge_options, motion_track, parse_range, pick_fraction,
                                    prepare_out_dir, video_rng, write_manifest, write_video)
 from locbench.video.layout import thumos_video_name, video_path
 
@@ -56,13 +56,7 @@ def _fps_choices(value) -> tuple[float, ...]:
 
 def check_options(opts: dict) -> dict:
     """Options with defaults filled in and parsed; ValueError / TypeError for impossible ones."""
-    o = dict(DEFAULTS)
-    unknown = set(opts) - set(o)
-    if unknown:
-        raise TypeError(f"unknown options {sorted(unknown)}")
-    o.update({k: v for k, v in opts.items() if v is not None})
-    make_classes(o["num_classes"])  # checks the range
-    o["size"] = parse_size(o["size"])
+    o = merge_options(DEFAULTS, opts)
     o["fps"] = _fps_choices(o["fps"])
     o["duration_s"] = parse_range(o["duration_s"])
     o["action_s"] = parse_range(o["action_s"])

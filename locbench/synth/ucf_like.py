@@ -21,7 +21,7 @@ from annotations.atomic import atomic_write_text
 from annotations.types import Tube, TubeDataset, VideoInfo
 from annotations.ucf101_24 import write_pyannot, write_split_list
 from locbench.synth.render import (ActorPlan, Background, Scene, class_manifest, distractor_appearance,
-                                   exit_offsets, make_classes, motion_track, parse_range, parse_size,
+                                   exit_offsets, make_classes, merge_options, motion_track, parse_range,
                                    pick_fraction, prepare_out_dir, video_rng, write_manifest, write_video)
 from locbench.video.layout import ucf_video_name, video_path
 
@@ -81,13 +81,7 @@ def _tubes(name: str, label: str, boxes: np.ndarray) -> list[Tube]:
 
 def check_options(opts: dict) -> dict:
     """Options with defaults filled in and parsed; ValueError / TypeError for impossible ones."""
-    o = dict(DEFAULTS)
-    unknown = set(opts) - set(o)
-    if unknown:
-        raise TypeError(f"unknown options {sorted(unknown)}")
-    o.update({k: v for k, v in opts.items() if v is not None})
-    make_classes(o["num_classes"])  # checks the range
-    o["size"] = parse_size(o["size"])
+    o = merge_options(DEFAULTS, opts)
     o["frames"] = parse_range(o["frames"], int)
     o["actor_size"] = parse_range(o["actor_size"])
     if o["codec"] not in ("lossy", "lossless"):
