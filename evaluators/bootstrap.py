@@ -35,7 +35,9 @@ from annotations.types import AMBIGUOUS, FrameBoxes, Segments, Tube, TubeDataset
 from evaluators.ap import ap_all_point, ap_non_interpolated
 from evaluators.box_iou import iou_pairs
 from evaluators.frame_ap import PROTOCOLS as FRAME_PROTOCOLS
-from evaluators.frame_ap import ap_trapezoid_float32, build_problem, greedy_match_groups, resolve_classes
+from evaluators.ap import ap_trapezoid_float32
+from evaluators.frame_ap import build_problem, resolve_classes
+from evaluators.matching import greedy_match_groups
 from evaluators.segment_iou import overlap_thumos14, tiou_activitynet
 from evaluators.unknown_videos import apply_unknown_video_policy
 from evaluators.video_ap import stiou_pairs

@@ -314,7 +314,6 @@ def rank_order(prob: FrameProblem, protocol: FrameProtocol) -> np.ndarray:
     >>> rank_order(prob, PROTOCOLS["voc"]).tolist(), rank_order(prob, PROTOCOLS["coco"]).tolist()
     ([0, 1], [1, 0])
     """
-    n = len(prob.det_key)
     if protocol.rank_by_image:
         return np.lexsort((prob.det_index, prob.det_frame, prob.det_vid, -prob.det_score, prob.det_cls))
     return score_order(prob.det_cls, prob.det_score)

@@ -166,7 +166,6 @@ def tide_map(det_cls: np.ndarray, score: np.ndarray, is_tp: np.ndarray, num_gt: 
     >>> m, ap.tolist()
     (50.0, [100.0, 0.0])
     """
-    n_cls = len(num_gt)
     det_cls = np.asarray(det_cls, np.int64)
     if order is None:
         order = np.lexsort(tuple(reversed(tuple(tie_keys))) + (-np.asarray(score, np.float64), det_cls))
@@ -234,7 +233,6 @@ def encode(gt: FrameBoxes, dets: FrameBoxes, classes=None, num_frames: dict | No
                                                         f"{len(classes)} evaluated classes")
     warnings: list[str] = []
     gt_videos = list(gt.videos) or _distinct(gt.video)
-    d_videos = _distinct(dets.video)
     lookup = {v: i for i, v in enumerate(gt_videos)}
     nd = len(dets)
     scored = np.ones(nd, bool)
