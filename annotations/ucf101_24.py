@@ -89,15 +89,16 @@ def _xywh_to_xyxy(boxes, path: str, where: str) -> np.ndarray:
     b = np.asarray(boxes)
     if b.ndim != 2 or b.shape[1] != 4:
         raise InputError(path, where, f"boxes must be an N x 4 array of [x, y, w, h], found shape {b.shape}")
-    if np.issubdtype(b.dtype, np.integer):
+    kind = b.dtype.kind  # dtype.kind, not np.issubdtype: this runs once per tube (4,458 in UCF101-24)
+    if kind in "iu":
         b = b.astype(np.int64)  # uint8 x + w overflows (250 + 60 = 54) without this
-    elif np.issubdtype(b.dtype, np.floating):
+    elif kind == "f":
         b = b.astype(np.float64)
+        if not np.isfinite(b).all():  # integers are always finite
+            raise InputError(path, where, "boxes contain NaN or infinity")
     else:
         raise InputError(path, where, f"boxes must be numeric, found dtype {b.dtype}")
-    if not np.all(np.isfinite(b)):
-        raise InputError(path, where, "boxes contain NaN or infinity")
-    if np.any(b[:, 2:] < 0):
+    if (b[:, 2:] < 0).any():
         row = int(np.flatnonzero(np.any(b[:, 2:] < 0, axis=1))[0])
         raise InputError(path, where, f"box {row} has negative width or height: {b[row].tolist()}")
     out = np.empty(b.shape, dtype=np.float64)
