@@ -488,6 +488,19 @@ class TemporalProblem:
         s, c = self.b_score[order], self.b_cls[order]
         return bool(np.any((s[1:] == s[:-1]) & (c[1:] == c[:-1])))
 
+    def _same_order(self, protocol: str) -> bool:
+        """Whether the protocol's ranking equals the stable one, without building the stable one when
+        it is not built yet: the stable order is the only one sorted by (class, score descending,
+        input row), rows being unique (NaN scores, placed differently, take the full comparison)."""
+        order = self.ranking(protocol, "protocol")[0]
+        if "stable" in self._rankings or np.isnan(self.b_score).any():
+            return np.array_equal(self.ranking(protocol, "stable")[0], order)
+        s, c, r = self.b_score[order], self.b_cls[order], self.b_row[order]
+        same_c = c[1:] == c[:-1]
+        if np.any(same_c & (s[1:] > s[:-1])):
+            return False
+        return not np.any(same_c & (s[1:] == s[:-1]) & (r[1:] < r[:-1]))
+
     def pairs(self, kind: str, keep_min: float = 1.0):
         """Candidate (base detection, ground truth, overlap) pairs, computed once per kind, ordered by
         base detection.
@@ -674,7 +687,7 @@ class TemporalProblem:
         extra: dict = {"counts": self.counts(), "ties": ties}
         if self.has_ties(self.ranking(protocol, ties)[0]):
             other = "stable" if ties == "protocol" else "protocol"
-            if not np.array_equal(self.ranking(protocol, other)[0], self.ranking(protocol, ties)[0]):
+            if not self._same_order(protocol):
                 ap_other, _, _ = self._ap(thresholds, protocol, other, False)
                 diff = np.abs(np.nan_to_num(ap_other) - np.nan_to_num(ap))
                 valid = self.num_gt > 0
@@ -760,10 +773,19 @@ class TemporalProblem:
         fin = np.isfinite(po)  # a zero union (inf here) counts as no overlap for CorLoc
         pd, pg, po = pd[fin], pg[fin], po[fin]
         # best detection per GT: highest score, then earliest input row (= first in the stable ranking)
-        _, rank_pos = self.ranking("activitynet", "stable")
-        best = np.full(len(self.gt_key), len(rank_pos))
-        np.minimum.at(best, pg, rank_pos[pd])
-        win = rank_pos[pd] == best[pg]  # one pair per GT: (GT, detection) pairs are unique
+        if "stable" in self._rankings or np.isnan(self.b_score).any():
+            _, rank_pos = self.ranking("activitynet", "stable")
+            best = np.full(len(self.gt_key), len(rank_pos))
+            np.minimum.at(best, pg, rank_pos[pd])
+            win = rank_pos[pd] == best[pg]  # one pair per GT: (GT, detection) pairs are unique
+        else:  # the same winner from the pairs alone, without ranking every detection
+            score, row = self.b_score[pd], self.b_row[pd]
+            top = np.full(len(self.gt_key), -np.inf)
+            np.maximum.at(top, pg, score)
+            cand = score == top[pg]
+            first = np.full(len(self.gt_key), np.iinfo(np.int64).max)
+            np.minimum.at(first, pg[cand], row[cand])
+            win = cand & (row == first[pg])  # rows are unique: one pair per GT
         tiou_per_gt = np.zeros(len(self.gt_key))
         tiou_per_gt[pg[win]] = po[win]
         localized = tiou_per_gt[None, :] >= thresholds[:, None]  # (K, G)
