@@ -116,6 +116,35 @@ def _first_per_group(keys_sorted: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], keys_sorted[1:] != keys_sorted[:-1]]) if len(keys_sorted) else np.zeros(0, bool)
 
 
+def _argsort_keys_then_position(key: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(key * (len(key) + 1) + arange)`` (equal keys in position order) for non-negative
+    int keys below ``bound``: a stable sort, which NumPy does by radix when the keys fit 16 bits."""
+    if bound <= 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    return np.argsort(key.astype(np.int64) * (len(key) + 1) + np.arange(len(key)))
+
+
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of floats, faster: NumPy's default (vectorised) argsort,
+    then each run of equal values (NaNs together, as NumPy puts them last) put back in position order."""
+    idx = np.argsort(values)
+    if len(idx) < 2:
+        return idx
+    sv = values[idx]
+    tie = sv[1:] == sv[:-1]
+    if np.isnan(sv[-1]):
+        tie |= np.isnan(sv[1:]) & np.isnan(sv[:-1])
+    if not tie.any():
+        return idx
+    in_run = np.zeros(len(idx), bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run number of each sorted place
+    sel = np.flatnonzero(in_run)
+    idx[sel] = idx[sel][np.lexsort((idx[sel], run[sel]))]
+    return idx
+
+
 def _sort_by(major: np.ndarray, middle: np.ndarray, minor: np.ndarray) -> np.ndarray:
     """``np.lexsort((minor, middle, major))`` (ints, floats, non-negative ints), as one argsort of a
     combined int64 key when it fits (the float becomes its rank among the distinct values)."""
@@ -326,6 +355,8 @@ class TemporalProblem:
         self.evaluated_videos = _lookup(listed, names)
         self.video_first_row = np.full(nv, len(det), np.int64)
         np.minimum.at(self.video_first_row, det_vid_all, np.arange(len(det)))
+        self.video_first_rank = np.empty(nv, np.int64)  # videos numbered in order of their first row
+        self.video_first_rank[np.argsort(self.video_first_row, kind="stable")] = np.arange(nv)
 
         # ---- unknown-video policy, on the rows of unknown videos only
         known_video = np.zeros(nv, bool)
@@ -370,7 +401,7 @@ class TemporalProblem:
         self.num_detections = int(keep.sum())
         rows = np.flatnonzero(keep & (det_cls >= 0))
         bkey = det_cls[rows] * nv + det_vid_all[rows]
-        rows = rows[np.argsort(bkey * (len(det) + 1) + rows)]  # unique keys: (key, row) without a stable sort
+        rows = rows[_argsort_keys_then_position(bkey, len(classes) * nv)]  # by (key, row): rows ascend
         self.b_row = rows
         self.b_cls = det_cls[rows]
         self.b_vid = det_vid_all[rows]
@@ -464,15 +495,15 @@ class TemporalProblem:
             a, b = int(self.class_bounds[c]), int(self.class_bounds[c + 1])
             if key == "thumos14":  # base order inside a class is already (video name, input row)
                 idx = np.arange(a, b)
-                idx = idx[np.argsort(-self.b_score[a:b], kind="stable")]
+                idx = idx[_stable_argsort(-self.b_score[a:b])]
             elif key == "stable":
                 idx = a + np.argsort(self.b_row[a:b])
-                idx = idx[np.argsort(-self.b_score[idx], kind="stable")]
+                idx = idx[_stable_argsort(-self.b_score[idx])]
             else:
                 # the class's rows as eval_detection.py holds them: in the order of the results JSON,
                 # whose videos are keys (a video's rows together, videos in order of first appearance)
-                idx = a + np.argsort(self.video_first_row[self.b_vid[a:b]] * (len(self.detections) + 1)
-                                     + self.b_row[a:b])
+                # (a video's rows are together and ascending in the base order: order the videos by first row)
+                idx = a + _argsort_keys_then_position(self.video_first_rank[self.b_vid[a:b]], len(self.video_first_rank))
                 # the same dtype as the official array: int64 when every JSON score was an integer
                 scores = np.ascontiguousarray(self.b_score[idx], dtype=np.int64 if integral else np.float64)
                 idx = idx[scores.argsort()[::-1]]
