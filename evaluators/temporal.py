@@ -594,11 +594,16 @@ class TemporalProblem:
         srt = _sort_by(md, -mo, tie_rank - tie_rank.min() if len(tie_rank) else tie_rank)
         tied = (md[srt][1:] == md[srt][:-1]) & (mo[srt][1:] == mo[srt][:-1])
         if tied.any():
-            for b in np.unique(md[srt][1:][tied]).tolist():
+            md_sorted = md[srt]
+            tied_d = np.unique(md_sorted[1:][tied])
+            # each tied detection's pairs: a slice of the sorted pairs (no scan of every pair per detection)
+            first_at = np.searchsorted(md_sorted, tied_d, side="left").tolist()
+            end_at = np.searchsorted(md_sorted, tied_d, side="right").tolist()
+            for b, s0, s1 in zip(tied_d.tolist(), first_at, end_at):
                 lo, gts = self.official_gt_order(b)
                 position = np.empty(len(gts), np.int64)
                 position[gts - lo] = np.arange(len(gts))
-                sel = np.flatnonzero(md == b)
+                sel = srt[s0:s1]
                 tie_rank[sel] = position[mg[sel] - lo]
             srt = np.lexsort((tie_rank, -mo, md))
         pd, pg, po = pd.copy(), pg.copy(), po.copy()
