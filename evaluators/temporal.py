@@ -605,7 +605,8 @@ class TemporalProblem:
                 position[gts - lo] = np.arange(len(gts))
                 sel = srt[s0:s1]
                 tie_rank[sel] = position[mg[sel] - lo]
-            srt = np.lexsort((tie_rank, -mo, md))
+            # (detection, tIoU, tie rank) is unique per pair: one argsort of a combined key = the lexsort
+            srt = _sort_by(md, -mo, tie_rank - tie_rank.min())
         pd, pg, po = pd.copy(), pg.copy(), po.copy()
         pd[multi], pg[multi], po[multi] = md[srt], mg[srt], mo[srt]
         out = pd, pg, po
