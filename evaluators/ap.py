@@ -71,12 +71,21 @@ def ap_all_point(is_tp: np.ndarray, num_gt: int) -> float:
     """
     if num_gt <= 0:
         return float("nan")
-    precision, recall = precision_recall(is_tp, num_gt)
-    mprec = np.concatenate([[0.0], precision, [0.0]])
-    mrec = np.concatenate([[0.0], recall, [1.0]])
-    mprec = np.maximum.accumulate(mprec[::-1])[::-1]
-    steps = np.flatnonzero(mrec[1:] != mrec[:-1]) + 1
-    return float(np.sum((mrec[steps] - mrec[steps - 1]) * mprec[steps]))
+    # only the recall steps (the true positives, then the last step to recall 1) enter the sum, so
+    # only their values are formed: the same floats, in the same order, as over the whole curve
+    # (precision falls between true positives, so its running maximum from the right over the
+    # curve equals that over the true positives; tp + fp is the rank, exact in float64)
+    hits = np.flatnonzero(np.asarray(is_tp, dtype=bool))
+    found = np.arange(1, len(hits) + 1, dtype=np.float64)
+    precision = found / (hits + 1).astype(np.float64)
+    mprec = np.maximum.accumulate(precision[::-1])[::-1]
+    recall = found / num_gt
+    prev = np.concatenate([[0.0], recall[:-1]])
+    terms = (recall - prev) * mprec
+    last = recall[-1] if len(hits) else 0.0
+    if last != 1.0:  # the closing step to recall 1 at precision 0
+        terms = np.append(terms, (1.0 - last) * 0.0)
+    return float(np.sum(terms))
 
 
 def ap_non_interpolated(is_tp: np.ndarray, num_gt: int) -> float:
@@ -104,9 +113,10 @@ def ap_non_interpolated(is_tp: np.ndarray, num_gt: int) -> float:
     """
     if num_gt <= 0:
         return float("nan")
-    is_tp = np.asarray(is_tp, dtype=bool)
-    precision, _ = precision_recall(is_tp, num_gt)
-    return float(np.sum(precision[is_tp]) / num_gt)
+    # the precision at each true positive: (its number) / (its rank), exact as the cumulative sums give it
+    hits = np.flatnonzero(np.asarray(is_tp, dtype=bool))
+    precision = np.arange(1, len(hits) + 1, dtype=np.float64) / (hits + 1).astype(np.float64)
+    return float(np.sum(precision) / num_gt)
 
 
 def ap_trapezoid_float32(is_tp: np.ndarray, num_gt: int) -> float:

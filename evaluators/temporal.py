@@ -116,6 +116,35 @@ def _first_per_group(keys_sorted: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], keys_sorted[1:] != keys_sorted[:-1]]) if len(keys_sorted) else np.zeros(0, bool)
 
 
+def _argsort_keys_then_position(key: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(key * (len(key) + 1) + arange)`` (equal keys in position order) for non-negative
+    int keys below ``bound``: a stable sort, which NumPy does by radix when the keys fit 16 bits."""
+    if bound <= 1 << 16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    return np.argsort(key.astype(np.int64) * (len(key) + 1) + np.arange(len(key)))
+
+
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of floats, faster: NumPy's default (vectorised) argsort,
+    then each run of equal values (NaNs together, as NumPy puts them last) put back in position order."""
+    idx = np.argsort(values)
+    if len(idx) < 2:
+        return idx
+    sv = values[idx]
+    tie = sv[1:] == sv[:-1]
+    if np.isnan(sv[-1]):
+        tie |= np.isnan(sv[1:]) & np.isnan(sv[:-1])
+    if not tie.any():
+        return idx
+    in_run = np.zeros(len(idx), bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run number of each sorted place
+    sel = np.flatnonzero(in_run)
+    idx[sel] = idx[sel][np.lexsort((idx[sel], run[sel]))]
+    return idx
+
+
 def _sort_by(major: np.ndarray, middle: np.ndarray, minor: np.ndarray) -> np.ndarray:
     """``np.lexsort((minor, middle, major))`` (ints, floats, non-negative ints), as one argsort of a
     combined int64 key when it fits (the float becomes its rank among the distinct values)."""
@@ -326,6 +355,8 @@ class TemporalProblem:
         self.evaluated_videos = _lookup(listed, names)
         self.video_first_row = np.full(nv, len(det), np.int64)
         np.minimum.at(self.video_first_row, det_vid_all, np.arange(len(det)))
+        self.video_first_rank = np.empty(nv, np.int64)  # videos numbered in order of their first row
+        self.video_first_rank[np.argsort(self.video_first_row, kind="stable")] = np.arange(nv)
 
         # ---- unknown-video policy, on the rows of unknown videos only
         known_video = np.zeros(nv, bool)
@@ -370,7 +401,7 @@ class TemporalProblem:
         self.num_detections = int(keep.sum())
         rows = np.flatnonzero(keep & (det_cls >= 0))
         bkey = det_cls[rows] * nv + det_vid_all[rows]
-        rows = rows[np.argsort(bkey * (len(det) + 1) + rows)]  # unique keys: (key, row) without a stable sort
+        rows = rows[_argsort_keys_then_position(bkey, len(classes) * nv)]  # by (key, row): rows ascend
         self.b_row = rows
         self.b_cls = det_cls[rows]
         self.b_vid = det_vid_all[rows]
@@ -464,15 +495,15 @@ class TemporalProblem:
             a, b = int(self.class_bounds[c]), int(self.class_bounds[c + 1])
             if key == "thumos14":  # base order inside a class is already (video name, input row)
                 idx = np.arange(a, b)
-                idx = idx[np.argsort(-self.b_score[a:b], kind="stable")]
+                idx = idx[_stable_argsort(-self.b_score[a:b])]
             elif key == "stable":
                 idx = a + np.argsort(self.b_row[a:b])
-                idx = idx[np.argsort(-self.b_score[idx], kind="stable")]
+                idx = idx[_stable_argsort(-self.b_score[idx])]
             else:
                 # the class's rows as eval_detection.py holds them: in the order of the results JSON,
                 # whose videos are keys (a video's rows together, videos in order of first appearance)
-                idx = a + np.argsort(self.video_first_row[self.b_vid[a:b]] * (len(self.detections) + 1)
-                                     + self.b_row[a:b])
+                # (a video's rows are together and ascending in the base order: order the videos by first row)
+                idx = a + _argsort_keys_then_position(self.video_first_rank[self.b_vid[a:b]], len(self.video_first_rank))
                 # the same dtype as the official array: int64 when every JSON score was an integer
                 scores = np.ascontiguousarray(self.b_score[idx], dtype=np.int64 if integral else np.float64)
                 idx = idx[scores.argsort()[::-1]]
@@ -487,6 +518,19 @@ class TemporalProblem:
         """Whether two detections of one class have equal scores (``order``: any ranking)."""
         s, c = self.b_score[order], self.b_cls[order]
         return bool(np.any((s[1:] == s[:-1]) & (c[1:] == c[:-1])))
+
+    def _same_order(self, protocol: str) -> bool:
+        """Whether the protocol's ranking equals the stable one, without building the stable one when
+        it is not built yet: the stable order is the only one sorted by (class, score descending,
+        input row), rows being unique (NaN scores, placed differently, take the full comparison)."""
+        order = self.ranking(protocol, "protocol")[0]
+        if "stable" in self._rankings or np.isnan(self.b_score).any():
+            return np.array_equal(self.ranking(protocol, "stable")[0], order)
+        s, c, r = self.b_score[order], self.b_cls[order], self.b_row[order]
+        same_c = c[1:] == c[:-1]
+        if np.any(same_c & (s[1:] > s[:-1])):
+            return False
+        return not np.any(same_c & (s[1:] == s[:-1]) & (r[1:] < r[:-1]))
 
     def pairs(self, kind: str, keep_min: float = 1.0):
         """Candidate (base detection, ground truth, overlap) pairs, computed once per kind, ordered by
@@ -550,13 +594,19 @@ class TemporalProblem:
         srt = _sort_by(md, -mo, tie_rank - tie_rank.min() if len(tie_rank) else tie_rank)
         tied = (md[srt][1:] == md[srt][:-1]) & (mo[srt][1:] == mo[srt][:-1])
         if tied.any():
-            for b in np.unique(md[srt][1:][tied]).tolist():
+            md_sorted = md[srt]
+            tied_d = np.unique(md_sorted[1:][tied])
+            # each tied detection's pairs: a slice of the sorted pairs (no scan of every pair per detection)
+            first_at = np.searchsorted(md_sorted, tied_d, side="left").tolist()
+            end_at = np.searchsorted(md_sorted, tied_d, side="right").tolist()
+            for b, s0, s1 in zip(tied_d.tolist(), first_at, end_at):
                 lo, gts = self.official_gt_order(b)
                 position = np.empty(len(gts), np.int64)
                 position[gts - lo] = np.arange(len(gts))
-                sel = np.flatnonzero(md == b)
+                sel = srt[s0:s1]
                 tie_rank[sel] = position[mg[sel] - lo]
-            srt = np.lexsort((tie_rank, -mo, md))
+            # (detection, tIoU, tie rank) is unique per pair: one argsort of a combined key = the lexsort
+            srt = _sort_by(md, -mo, tie_rank - tie_rank.min())
         pd, pg, po = pd.copy(), pg.copy(), po.copy()
         pd[multi], pg[multi], po[multi] = md[srt], mg[srt], mo[srt]
         out = pd, pg, po
@@ -674,7 +724,7 @@ class TemporalProblem:
         extra: dict = {"counts": self.counts(), "ties": ties}
         if self.has_ties(self.ranking(protocol, ties)[0]):
             other = "stable" if ties == "protocol" else "protocol"
-            if not np.array_equal(self.ranking(protocol, other)[0], self.ranking(protocol, ties)[0]):
+            if not self._same_order(protocol):
                 ap_other, _, _ = self._ap(thresholds, protocol, other, False)
                 diff = np.abs(np.nan_to_num(ap_other) - np.nan_to_num(ap))
                 valid = self.num_gt > 0
@@ -760,10 +810,19 @@ class TemporalProblem:
         fin = np.isfinite(po)  # a zero union (inf here) counts as no overlap for CorLoc
         pd, pg, po = pd[fin], pg[fin], po[fin]
         # best detection per GT: highest score, then earliest input row (= first in the stable ranking)
-        _, rank_pos = self.ranking("activitynet", "stable")
-        best = np.full(len(self.gt_key), len(rank_pos))
-        np.minimum.at(best, pg, rank_pos[pd])
-        win = rank_pos[pd] == best[pg]  # one pair per GT: (GT, detection) pairs are unique
+        if "stable" in self._rankings or np.isnan(self.b_score).any():
+            _, rank_pos = self.ranking("activitynet", "stable")
+            best = np.full(len(self.gt_key), len(rank_pos))
+            np.minimum.at(best, pg, rank_pos[pd])
+            win = rank_pos[pd] == best[pg]  # one pair per GT: (GT, detection) pairs are unique
+        else:  # the same winner from the pairs alone, without ranking every detection
+            score, row = self.b_score[pd], self.b_row[pd]
+            top = np.full(len(self.gt_key), -np.inf)
+            np.maximum.at(top, pg, score)
+            cand = score == top[pg]
+            first = np.full(len(self.gt_key), np.iinfo(np.int64).max)
+            np.minimum.at(first, pg[cand], row[cand])
+            win = cand & (row == first[pg])  # rows are unique: one pair per GT
         tiou_per_gt = np.zeros(len(self.gt_key))
         tiou_per_gt[pg[win]] = po[win]
         localized = tiou_per_gt[None, :] >= thresholds[:, None]  # (K, G)
