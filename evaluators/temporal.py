@@ -94,18 +94,27 @@ def _pairs(det_key, det_start, det_end, gt_key_sorted, gt_start, gt_end, overlap
     bounds = np.unique(np.concatenate([[0], np.searchsorted(cum, np.arange(_PAIR_CHUNK, total, _PAIR_CHUNK)),
                                        [len(det_key)]]))
     for a, b in zip(bounds[:-1], bounds[1:]):
-        n = counts[a:b]
-        m = int(n.sum())
-        if m == 0:
-            continue
-        d = np.repeat(np.arange(a, b), n)
-        first = np.cumsum(n) - n
-        g = np.repeat(lo[a:b] - first, n) + np.arange(m)
-        o = overlap_fn(gt_start[g], gt_end[g], det_start[d], det_end[d])
-        keep = o > keep_min if strict else o >= keep_min
-        out_d.append(d[keep])
-        out_g.append(g[keep])
-        out_o.append(o[keep])
+        _expand_ranges(a, lo[a:b], counts[a:b], det_start, det_end, gt_start, gt_end, overlap_fn, keep_min,
+                       strict, (out_d, out_g, out_o))
+    return _concat_pairs(out_d, out_g, out_o)
+
+
+def _expand_ranges(a, lo, n, det_start, det_end, gt_start, gt_end, overlap_fn, keep_min, strict, out) -> None:
+    """Append to ``out`` the pairs (detection ``a + i``, ground truths ``lo[i] .. lo[i] + n[i] - 1``)
+    whose overlap passes ``keep_min`` (``>`` when ``strict``, else ``>=``)."""
+    m = int(n.sum())
+    if m == 0:
+        return
+    d = np.repeat(np.arange(a, a + len(n)), n)
+    g = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(m)
+    o = overlap_fn(gt_start[g], gt_end[g], det_start[d], det_end[d])
+    keep = o > keep_min if strict else o >= keep_min
+    for column, values in zip(out, (d, g, o)):
+        column.append(values[keep])
+
+
+def _concat_pairs(out_d, out_g, out_o):
+    """The chunks of candidate pairs as ``(det_idx, gt_idx, overlap)`` arrays (empty ones when none)."""
     if not out_d:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(out_d), np.concatenate(out_g), np.concatenate(out_o)
@@ -181,19 +190,8 @@ def _pairs_overlapping(det_key, det_start, det_end, gt_key, gt_start, gt_end, ov
         hi = np.searchsorted(composite, r * width + (det_end[a:b] - t0 + eps), side="right")
         lo, hi = np.maximum(lo, g_first[r]), np.minimum(hi, group_end[r])
         n = np.where(has, np.maximum(hi - lo, 0), 0)
-        m = int(n.sum())
-        if m == 0:
-            continue
-        d = np.repeat(np.arange(a, b), n)
-        g = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(m)
-        o = overlap_fn(gt_start[g], gt_end[g], det_start[d], det_end[d])
-        keep = o > 0 if strict else o >= 0
-        out_d.append(d[keep])
-        out_g.append(g[keep])
-        out_o.append(o[keep])
-    if not out_d:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(out_d), np.concatenate(out_g), np.concatenate(out_o)
+        _expand_ranges(a, lo, n, det_start, det_end, gt_start, gt_end, overlap_fn, 0, strict, (out_d, out_g, out_o))
+    return _concat_pairs(out_d, out_g, out_o)
 
 
 def _match_activitynet(d: np.ndarray, g: np.ndarray, gt_group: np.ndarray, num_det: int) -> np.ndarray:
@@ -748,7 +746,6 @@ class TemporalProblem:
     def _protocol_notes(self, protocol: str) -> list[str]:
         """Warnings that depend on the protocol: Ambiguous, odd rows, ignored labels."""
         out = []
-        gt = self.gt
         has_amb = self.num_ambiguous > 0
         if protocol == "thumos14" and not has_amb:
             out.append("ground truth has no Ambiguous segments: the official THUMOS'14 numbers use "
