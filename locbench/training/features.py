@@ -7,7 +7,7 @@ files are skipped, every file is written atomically, unreadable videos are repor
 
 With ``augment_copies=N`` a file also holds N augmented copies of the features, ``features_aug_0`` ...
 ``features_aug_{N-1}`` (each (K, C, h, w), same dtype), computed on frames preprocessed as He et al.
-(:func:`locbench.training.datasets.he_clip_params`: random scale, crop and flip) with ONE draw per
+(:func:`locbench.training.augment.he_clip_params`: random scale, crop and flip) with ONE draw per
 (video, copy) for all its frames, seeded by (``augment_seed``, the video name, copy) so a rerun gives
 the same copies; ``augment_copies`` (N) and ``augment_params`` (N, 5) int64 rows (resize_h, resize_w,
 crop_y, crop_x, flip) say what each copy is. ``features`` stays the plain (resize) features. Files
@@ -154,9 +154,9 @@ def copy_seed(video: str, copy: int, seed: int = 0) -> list[int]:
 
 
 def augment_copy_params(video: str, frame_hw: tuple[int, int], size: int, copies: int, seed: int = 0) -> list[dict]:
-    """He et al. parameters (:func:`~locbench.training.datasets.he_clip_params`) of each copy: one draw
+    """He et al. parameters (:func:`~locbench.training.augment.he_clip_params`) of each copy: one draw
     per (video, copy), the same for every frame of the video."""
-    from locbench.training.datasets import he_clip_params
+    from locbench.training.augment import he_clip_params
 
     return [he_clip_params(frame_hw, size, np.random.default_rng(copy_seed(video, c, seed))) for c in range(copies)]
 
@@ -315,7 +315,7 @@ def extract_features(videos: Iterable[tuple[str, str]], backbone, out_dir: str |
     import torch
     from tqdm import tqdm
 
-    from locbench.training.datasets import he_transform
+    from locbench.training.augment import he_transform
 
     sampler = sampler or uniform_sampler(25)
     device = torch.device(device) if device is not None else next(backbone.parameters()).device
