@@ -84,6 +84,17 @@ class CorLocCounts:
 
 # ------------------------------------------------------------------------------------------ helpers
 
+
+def _policy_and_videos(gt, detections, unknown_videos: str):
+    """The unknown-video policy applied to ``detections``, and every video code (evaluated units first,
+    then ground truth and detections in first-seen order): ``(detections, units, videos, warnings)``."""
+    units = tuple(gt.videos) if gt.videos else tuple(dict.fromkeys(gt.video.tolist()))
+    keep, warnings = apply_unknown_video_policy(detections.video, units, unknown_videos, detections.source or None)
+    if keep is not None:
+        detections = detections.select(keep)
+    videos = list(dict.fromkeys(list(units) + gt.video.tolist() + detections.video.tolist()))
+    return detections, units, videos, warnings
+
 def _codes(values, names) -> np.ndarray:
     """Index of each value in ``names`` (-1 when absent)."""
     index = {n: i for i, n in enumerate(names)}
@@ -151,11 +162,7 @@ def match_temporal(gt: Segments, detections: Segments, thresholds, protocol: str
     if detections.score is None:
         raise InputError(detections.source or None, None, "detections have no scores")
     classes = gt.classes if classes is None else tuple(dict.fromkeys(str(c) for c in classes))
-    units = tuple(gt.videos) if gt.videos else tuple(dict.fromkeys(gt.video.tolist()))
-    keep, warnings = apply_unknown_video_policy(detections.video, units, unknown_videos, detections.source or None)
-    if keep is not None:
-        detections = detections.select(keep)
-    videos = list(dict.fromkeys(list(units) + gt.video.tolist() + detections.video.tolist()))
+    detections, units, videos, warnings = _policy_and_videos(gt, detections, unknown_videos)
     nv = len(videos)
 
     g_cls, g_vid = _codes(gt.label, classes), _codes(gt.video, videos)
@@ -267,11 +274,7 @@ def temporal_corloc_counts(gt: Segments, detections: Segments, thresholds, class
     """
     thresholds = _thresholds(thresholds)
     classes = gt.classes if classes is None else tuple(classes)
-    units = tuple(gt.videos) if gt.videos else tuple(dict.fromkeys(gt.video.tolist()))
-    keep, _ = apply_unknown_video_policy(detections.video, units, unknown_videos, detections.source or None)
-    if keep is not None:
-        detections = detections.select(keep)
-    videos = list(dict.fromkeys(list(units) + gt.video.tolist() + detections.video.tolist()))
+    detections, units, videos, _ = _policy_and_videos(gt, detections, unknown_videos)
     nv = len(videos)
     g_cls, g_vid = _codes(gt.label, classes), _codes(gt.video, videos)
     gi = np.flatnonzero(g_cls >= 0)
