@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from evaluators.stats import mean_std  # noqa: F401  (re-exported: per-split mean ± std)
+
 
 def _scores(scores) -> np.ndarray:
     s = np.asarray(scores, dtype=np.float64)
@@ -164,20 +166,6 @@ def mean_average_precision(scores, label_sets) -> tuple[float, np.ndarray]:
         raise ValueError(f"label_sets must be {s.shape} booleans, got {m.shape}")
     ap = np.array([average_precision(s[:, k], m[:, k]) for k in range(s.shape[1])])
     return (float(np.nanmean(ap)) if np.isfinite(ap).any() else float("nan")), ap
-
-
-def mean_std(values) -> tuple[float, float]:
-    """Mean and sample standard deviation (ddof=1) of per-split or per-seed values; std NaN for one.
-
-    >>> mean_std([0.5, 0.6, 0.7])
-    (0.6, 0.1)
-    """
-    v = np.asarray(values, dtype=np.float64)
-    if v.size == 0:
-        return float("nan"), float("nan")
-    mean = float(v.mean())
-    std = float(v.std(ddof=1)) if v.size > 1 else float("nan")
-    return round(mean, 12), round(std, 12)
 
 
 __all__ = ["class_ranks", "ClassificationResult", "classification_metrics", "top1_in_label_set",

@@ -121,3 +121,35 @@ def test_cli_under_torchrun(synth, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stderr.count("epoch 1 ") == 1  # only rank 0 logs
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.distributed
+def test_ablate_under_torchrun_trains_ddp_and_rank0_writes_once(tmp_path):
+    from locbench.synth.recognition import make_recognition
+
+    root = tmp_path / "hmdb51"
+    make_recognition(root, "hmdb51", num_classes=2, train_per_class=4, test_per_class=2, size="32x32", frames="4,5")
+    out = tmp_path / "abl"
+    args = ["-m", "locbench", "ablate", "--data", str(root), "--preset", "cpu", "--rows", "baseline,full",
+            "--seeds", "0", "--epochs", "1", "--frames", "2", "--input-size", "32", "--feature-channels", "8",
+            "--hidden", "4", "--spatial-widths", "4", "--attention-dim", "4", "--batch-size", "2", "--out", str(out),
+            "--no-progress", "--device", "cpu"]
+    proc = torchrun(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("ours (full model)") == 1  # one table, printed by rank 0 only
+    assert proc.stderr.count("[2/2] hmdb51 small full seed 0") == 1
+    for row in ("baseline", "full"):
+        folder = out / "hmdb51" / "small" / row / "seed0"
+        assert json.loads((folder / "run" / "config.json").read_text())["world_size"] == 2  # trained with DDP
+        res = json.loads((folder / "result.json").read_text())
+        assert res["num_test"] == 4 and 0 <= res["top1"] <= 1  # every test video once, on rank 0
+        assert len((folder / "scores.csv").read_text().splitlines()) == 1 + 4 * 2  # header + videos x classes
+    rows = json.loads((out / "metrics.json").read_text())["rows"]
+    assert [r["row"] for r in rows] == ["baseline", "full"]
+    mtime = (out / "hmdb51" / "small" / "full" / "seed0" / "run" / "last.pt").stat().st_mtime_ns
+    again = torchrun(args, tmp_path)  # resumes: both rows finished, nothing retrained, same table
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stderr.count("(finished earlier, not retrained)") == 2 and "epoch 1" not in again.stderr
+    assert again.stdout == proc.stdout
+    assert (out / "hmdb51" / "small" / "full" / "seed0" / "run" / "last.pt").stat().st_mtime_ns == mtime

@@ -8,7 +8,9 @@ Examples:
   locbench ablate --data HMDB51/ --backbones resnet50,resnet101,resnet152 --rows baseline,full ...  # Table 6
 
 One folder per (dataset, backbone, row, seed) under --out; a finished row is never retrained (run the
-same command again to resume). Rows are tested with their last epoch, or with --holdout F the epoch
+same command again to resume). Under torchrun every row trains with DDP on all processes; rank 0 alone
+tests, writes and prints:
+  torchrun --nproc_per_node 4 -m locbench ablate --data HMDB51/ --backbones resnet101 ... --out table1/ Rows are tested with their last epoch, or with --holdout F the epoch
 best on training groups held out for validation; the test list never selects anything.
 """
 from __future__ import annotations
@@ -102,6 +104,8 @@ def run(args) -> int:
     results, tables = run_ablation(args.data, args.out, base, backbones, parse_rows(args.rows), args.seeds,
                                    args.official_split, weights, args.device, args.progress,
                                    log=lambda m: print(m, file=sys.stderr, flush=True))
+    if os.environ.get("RANK", "0") != "0":  # under torchrun rank 0 alone writes and prints
+        return 0
     metrics = {"task": "ablation", "rows": [dataclasses.asdict(r) for r in results],
                "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(base).items()},
                "seeds": list(args.seeds), "std_ddof": 1}

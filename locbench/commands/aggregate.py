@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 from annotations.errors import InputError
+from evaluators.stats import mean_std
 
 NAME = "aggregate"
 HELP = "mean ± sample std (ddof 1) of several runs' metrics.json (e.g. training seeds), same table layout"
@@ -131,15 +132,14 @@ def aggregate(runs: list[dict], labels: list[str]) -> tuple[dict, dict]:
             if any(v is None for v in vals):
                 continue
             a = np.stack([_nan(v) for v in vals])
-            mean = a.mean(axis=0)
-            std = a.std(axis=0, ddof=1) if n > 1 else np.full(a.shape[1], np.nan)
+            mean, std = mean_std(a, axis=0)
             entry[metric] = {"mean": mean.tolist(), "std": std.tolist(), "n": n, "values": a.tolist()}
         acc = [m["methods"][i].get("classification_accuracy") for m in runs]
         acc_cell = None
         if all(a is not None for a in acc):
-            acc_std = float(np.std(acc, ddof=1)) if n > 1 else float("nan")
-            entry["classification_accuracy"] = {"mean": float(np.mean(acc)), "std": acc_std, "n": n, "values": acc}
-            acc_cell = MeanStdCell(float(np.mean(acc)), acc_std)
+            acc_mean, acc_std = mean_std(acc)
+            entry["classification_accuracy"] = {"mean": acc_mean, "std": acc_std, "n": n, "values": acc}
+            acc_cell = MeanStdCell(acc_mean, acc_std)
         out_methods.append(entry)
         group = runs[0]["methods"][i]["ap"].get("protocol", "")
         for metric in ("mAP", "CorLoc"):

@@ -139,33 +139,54 @@ def accuracy_on_test(checkpoint: str, split, device: str = "cpu", batch_size: in
     return res.top1, [v.name for v in items], scores
 
 
-def run_one(spec: RunSpec, split, device: str, progress: bool) -> RowResult:
-    """Train (or resume) one run and test it; a finished folder is read back, never retrained."""
-    from annotations.recognition import write_class_scores
-    from locbench.training.train import train
-
-    os.makedirs(spec.folder, exist_ok=True)
+def _row_state(spec: RunSpec) -> tuple:
+    """What a run folder holds, read by one process: ("done", RowResult) for a finished row (never
+    retrained), ("error", message) for one finished with other settings, else ("train", resume)."""
     result_path = os.path.join(spec.folder, "result.json")
-    fp = _fingerprint(spec.train)
     if os.path.isfile(result_path):
         with open(result_path) as f:
             done = json.load(f)
-        if done.get("train_config") != fp:
-            raise InputError(result_path, None, "this row was run with other settings; choose another output folder "
-                                                "(or delete the folder to rerun it)")
-        return RowResult(**{k: done[k] for k in RowResult.__dataclass_fields__})
-    last = os.path.join(spec.train.out, "last.pt")
-    cfg = dataclasses.replace(spec.train, resume=os.path.isfile(last), device=device, progress=progress)
+        if done.get("train_config") != _fingerprint(spec.train):
+            return "error", (result_path, "this row was run with other settings; choose another output folder "
+                                          "(or delete the folder to rerun it)")
+        return "done", RowResult(**{k: done[k] for k in RowResult.__dataclass_fields__})
+    return "train", os.path.isfile(os.path.join(spec.train.out, "last.pt"))
+
+
+def run_one(spec: RunSpec, split, device: str, progress: bool, dist=None) -> RowResult:
+    """Train (or resume) one run and test it; a finished folder is read back, never retrained.
+
+    Under ``torchrun`` (``dist`` from :func:`locbench.training.distributed.init_distributed`) rank 0
+    alone reads and writes the folder and tests the checkpoint; every rank trains (DDP) and returns
+    rank 0's result.
+    """
+    from annotations.recognition import write_class_scores
+    from locbench.training import distributed as D
+    from locbench.training.train import train
+
+    main = dist is None or dist.is_main
+    if main:
+        os.makedirs(spec.folder, exist_ok=True)
+    state, payload = D.broadcast_object(_row_state(spec) if main else None)
+    if state == "error":
+        raise InputError(payload[0], None, payload[1])
+    if state == "done":
+        return payload
+    cfg = dataclasses.replace(spec.train, resume=payload, device=device, progress=progress)
     train(cfg)
-    use = "best.pt" if cfg.holdout else "last.pt"
-    selected = "best epoch on held-out validation videos" if cfg.holdout else "last epoch"
-    ckpt_path = os.path.join(spec.train.out, use)
-    dev = "cuda" if device in ("auto", "cuda") and _cuda() else "cpu"
-    top1, names, scores = accuracy_on_test(ckpt_path, split, dev, max(1, cfg.batch_size), cfg.augment)
-    write_class_scores(os.path.join(spec.folder, "scores.csv"), names, split.classes, scores)
-    res = RowResult(spec.dataset, spec.backbone, spec.row, spec.seed, float(top1), len(names), ckpt_path, selected)
-    atomic_write_text(result_path, json.dumps({**dataclasses.asdict(res), "train_config": fp}, indent=1) + "\n")
-    return res
+    res = None
+    if main:
+        use = "best.pt" if cfg.holdout else "last.pt"
+        selected = "best epoch on held-out validation videos" if cfg.holdout else "last epoch"
+        ckpt_path = os.path.join(spec.train.out, use)
+        dev = str(dist.device) if dist is not None else ("cuda" if device in ("auto", "cuda") and _cuda() else "cpu")
+        top1, names, scores = accuracy_on_test(ckpt_path, split, dev, max(1, cfg.batch_size), cfg.augment)
+        write_class_scores(os.path.join(spec.folder, "scores.csv"), names, split.classes, scores)
+        res = RowResult(spec.dataset, spec.backbone, spec.row, spec.seed, float(top1), len(names), ckpt_path, selected)
+        atomic_write_text(os.path.join(spec.folder, "result.json"),
+                          json.dumps({**dataclasses.asdict(res), "train_config": _fingerprint(spec.train)}, indent=1)
+                          + "\n")
+    return D.broadcast_object(res)
 
 
 def _cuda() -> bool:
@@ -176,7 +197,7 @@ def _cuda() -> bool:
 
 def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
     """Table 1 (rows x datasets) per backbone and, with several backbones, Table 6 (backbones x with/without)."""
-    from evaluators.classification import mean_std
+    from evaluators.stats import mean_std  # the statistic `aggregate` uses
     from locbench.evaluation.classification import ResultTable
 
     def cell(ds, bb, row):
@@ -212,13 +233,20 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
         raise InputError(None, "data", "two dataset roots with the same folder name")
     base = dataclasses.replace(base, official_split=official_split)
     specs = plan_runs(data, out, base, backbones, rows, seeds, weights)
-    results = []
-    for i, spec in enumerate(specs, 1):
-        finished = os.path.isfile(os.path.join(spec.folder, "result.json"))
-        res = run_one(spec, splits[spec.dataset], device, progress)
-        results.append(res)
-        log(f"[{i}/{len(specs)}] {spec.dataset} {spec.backbone} {spec.row} seed {spec.seed}: top-1 "
-            f"{100 * res.top1:.2f}{' (finished earlier, not retrained)' if finished else ''}")
+    from locbench.training import distributed as D
+
+    dist = D.init_distributed(device)  # once for every row, so train() neither creates nor ends the group
+    try:
+        results = []
+        for i, spec in enumerate(specs, 1):
+            finished = os.path.isfile(os.path.join(spec.folder, "result.json"))
+            res = run_one(spec, splits[spec.dataset], device, progress, dist)
+            results.append(res)
+            if dist.is_main:
+                log(f"[{i}/{len(specs)}] {spec.dataset} {spec.backbone} {spec.row} seed {spec.seed}: top-1 "
+                    f"{100 * res.top1:.2f}{' (finished earlier, not retrained)' if finished else ''}")
+    finally:
+        D.cleanup(dist)
     return results, tables(results, rows, list(backbones), list(splits), list(seeds))
 
 
