@@ -26,15 +26,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--num-classes", type=int, default=4, help="action classes (2-42, default 4)")
     p.add_argument("--train-per-class", type=int, metavar="N",
-                   help="training videos per class (default 12 ucf, 20 thumos)")
-    p.add_argument("--test-per-class", type=int, metavar="N", help="test videos per class (default 6 ucf, 5 thumos)")
-    p.add_argument("--size", metavar="WxH", help="frame size, WxH or one number (default 160x120 ucf, 160x90 thumos)")
+                   help="training videos per class (default 12 ucf, 20 thumos, 32 hmdb51 / ucf101 / moments)")
+    p.add_argument("--test-per-class", type=int, metavar="N", help="test videos per class (default 6 ucf, 5 thumos, 12 hmdb51 / ucf101 / moments)")
+    p.add_argument("--size", metavar="WxH", help="frame size, WxH or one number (default 160x120 ucf, 160x90 thumos, 64x48 recognition)")
     p.add_argument("--codec", choices=("lossy", "lossless"), default="lossy",
                    help="lossy: MJPG .avi / mp4v .mp4 like real data (default); lossless: FFV1 (exact frames, larger)")
     p.add_argument("--overwrite", action="store_true", help="replace a previous synthetic dataset in --out")
     g = p.add_argument_group("difficulty")
     g.add_argument("--actor-size", metavar="MIN,MAX",
-                   help="actor size as a fraction of the frame's short side (default 0.35,0.48 ucf, 0.25,0.4 thumos)")
+                   help="actor size as a fraction of the frame's short side (default 0.35,0.48 ucf, 0.25,0.4 thumos, 0.4,0.5 recognition)")
     g.add_argument("--clutter", type=int, metavar="N", help="moving background blobs per video (default 6)")
     g.add_argument("--noise", type=int, metavar="A", help="uniform pixel noise amplitude, grey levels (default 3)")
     g.add_argument("--distractor-frac", type=float, metavar="F",
@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bias-frac", type=float, metavar="F",
                    help="videos whose background is tinted with the class colour (default 0.15 ucf, 0.1 thumos)")
     g = p.add_argument_group("UCF101-24-like")
-    g.add_argument("--frames", metavar="MIN,MAX", help="frames per clip (default 16,32)")
+    g.add_argument("--frames", metavar="MIN,MAX", help="frames per clip (default 16,32; 12,16 recognition)")
     g.add_argument("--ucf-fps", type=float, help="clip frame rate (default 25)")
     g.add_argument("--exit-frac", type=float, metavar="F", help="clips whose actor leaves the frame (default 0.15)")
     g.add_argument("--multi-actor-frac", type=float, metavar="F",

@@ -28,7 +28,7 @@ from locbench.synth.render import (ActorPlan, Background, Scene, class_manifest,
 
 KINDS = ("hmdb51", "ucf101", "moments")
 KIND_IDS = {"hmdb51": 11, "ucf101": 12, "moments": 13}
-DEFAULTS = dict(seed=0, num_classes=4, train_per_class=16, test_per_class=6, size="64x48", frames="12,16",
+DEFAULTS = dict(seed=0, num_classes=4, train_per_class=32, test_per_class=12, size="64x48", frames="12,16",
                 fps=25.0, actor_size="0.4,0.5", present_frac="0.45,0.7", bias_frac=0.5, clutter=3, noise=2,
                 codec="lossy", overwrite=False)
 

@@ -40,7 +40,7 @@ PAPER_TABLE6 = {"resnet50": (47.5, 49.8), "resnet101": (49.7, 53.1), "resnet152"
 
 #: CPU-demo sizes (``--preset cpu``): the small backbone on 64 px frames
 CPU_PRESET = dict(backbone="small", num_frames=8, input_size=64, feature_channels=32, hidden_channels=32,
-                  spatial_widths=(32, 16), attention_dim=16, epochs=12, batch_size=8, lr=3e-3,
+                  spatial_widths=(32, 16), attention_dim=16, epochs=12, batch_size=8, lr=1e-3,
                   mask_bias_init=-0.5)
 
 
