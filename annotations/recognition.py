@@ -148,10 +148,10 @@ def read_hmdb51(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
     r = require_dir(root, "HMDB51 split folder")
     sdir = os.path.join(r, HMDB_SPLIT_DIR) if os.path.isdir(os.path.join(r, HMDB_SPLIT_DIR)) else r
     suffix = f"_test_split{split}.txt"
-    files = sorted(f for f in os.listdir(sdir) if f.endswith(suffix))
+    files = [f for f in os.listdir(sdir) if f.endswith(suffix)]
     if not files:
         raise InputError(sdir, None, f"no <class>{suffix} file (expected the official testTrainMulti_7030_splits)")
-    names = tuple(f[: -len(suffix)] for f in files)
+    names = tuple(sorted(f[: -len(suffix)] for f in files))  # by class name: kick before kick_ball
     if classes is not None:
         want = tuple(classes)
         extra = sorted(set(names) - set(want))
