@@ -63,3 +63,25 @@ def test_ucf101_label_is_the_folder_not_the_file_name(tmp_path):
     s = read_ucf101(tmp_path, split=1, check_videos=False)
     assert [v.label for v in s.train + s.test] == [0, 0]
     assert s.test[0].group == "g01"
+
+
+def _tiny_checkpoint(path, preprocess):
+    from locbench.model.checkpoint import save_checkpoint
+    from locbench.model.net import build_model
+    from locbench.training.train import TrainConfig, model_config
+
+    cfg = TrainConfig(data="", backbone="small", num_frames=2, input_size=32, feature_channels=8, hidden_channels=8,
+                      spatial_widths=(8, 4), attention_dim=4)
+    save_checkpoint(path, build_model(model_config(cfg, ("a", "b"))), selection={"preprocess": preprocess})
+    return str(path)
+
+
+def test_eval_classification_warns_when_a_he_trained_checkpoint_is_tested_without_the_centre_crop(tmp_path):
+    # docs/recognition.md: the paper tests on the centre crop, and so does `ablate`; eval-classification
+    # --checkpoint runs predict, which resizes whole frames. That changes the number, so it must be said.
+    from locbench.commands.eval_classification import _preprocess_warnings
+
+    he = _tiny_checkpoint(tmp_path / "he.pt", "he")
+    plain = _tiny_checkpoint(tmp_path / "plain.pt", "resize")
+    w = _preprocess_warnings([he, plain])
+    assert len(w) == 1 and w[0].startswith(he) and "centre crop" in w[0] and "to 37 " in w[0]  # round(256 * 32 / 224) = 37, as he_clip_params

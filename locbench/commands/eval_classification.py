@@ -161,7 +161,7 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
         if len(cands) == 1 and cands[0] not in row:
             mapped[cands[0]] = row[v]
     if mapped:
-        notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder or case, "
+        notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder, "
                      f"e.g. {next(iter(mapped))!r})")
     used = set(names)
     unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
@@ -180,7 +180,24 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
     return cs.scores[idx], notes
 
 
+def _preprocess_warnings(checkpoints) -> list[str]:
+    """A warning per checkpoint trained with He et al. crops: predict tests it on whole resized frames."""
+    from locbench.model.checkpoint import load_checkpoint
+
+    out = []
+    for path in checkpoints:
+        ckpt = load_checkpoint(path)
+        if (ckpt.selection or {}).get("preprocess") == "he":
+            s = ckpt.config.input_size
+            out.append(f"{path} was trained with He et al. preprocessing (train --augment), but these scores come from "
+                       f"predict, which resizes whole frames to {s}x{s} (aspect ratio lost) instead of the shorter "
+                       f"side to {round(256 * s / 224)} and the {s}x{s} centre crop that the paper and `ablate` test "
+                       "with; the accuracy may differ from theirs")
+    return out
+
+
 def run(args) -> int:
+    """Evaluate every split, print the tables, write --out."""
     import numpy as np
 
     from annotations.errors import InputError
@@ -197,6 +214,8 @@ def run(args) -> int:
     if args.topk < 1:
         raise InputError(None, "--topk", f"must be at least 1, got {args.topk}")
     per_split, notes, warnings = {}, [], []
+    if mode == "checkpoint":
+        warnings += _preprocess_warnings(values)
     confusion, classes, kind = None, None, None
     for k, split in enumerate(splits):
         kind, rs, all_labels = _ground_truth(args, split)
@@ -207,7 +226,7 @@ def run(args) -> int:
         cs = _scores_of(args, mode, values[k], k, classes, kind, [v.name for v in rs.test], split)
         excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
         scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
-        notes += align_notes
+        notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in align_notes]
         labels = np.array([v.label for v in rs.test], dtype=np.int64)
         res = classification_metrics(scores, labels, topk=(1, args.topk))
         warnings += [w for w in res.warnings if w not in warnings]
