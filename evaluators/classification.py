@@ -123,6 +123,9 @@ def classification_metrics(scores, labels, topk=(1, 5)) -> ClassificationResult:
 def top1_in_label_set(scores, label_sets) -> float:
     """Fraction of videos whose top-1 class (ties: lower index) is one of their classes.
 
+    ``scores``: (V, C) float array; ``label_sets``: (V, C) bool array, True for each class of a
+    video. Returns a float in [0, 1].
+
     >>> top1_in_label_set([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1]], [[0, 1, 1], [0, 1, 0]])
     0.5
     """
@@ -137,6 +140,9 @@ def top1_in_label_set(scores, label_sets) -> float:
 def average_precision(scores, positives) -> float:
     """Non-interpolated AP of one class: videos by decreasing score (ties: lower video index first),
     mean of the precision at each positive; NaN without positives.
+
+    ``scores``: (V,) float array of that class's score per video; ``positives``: (V,) bool array.
+    Returns a float in [0, 1] (or NaN).
 
     >>> average_precision([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0])
     0.8333333333333333
@@ -154,7 +160,8 @@ def average_precision(scores, positives) -> float:
 def mean_average_precision(scores, label_sets) -> tuple[float, np.ndarray]:
     """THUMOS classification rule: AP of each class over all videos, mean over classes with a positive.
 
-    Returns (mAP, per-class AP (C,) with NaN for classes without positives).
+    ``scores``: (V, C) float array; ``label_sets``: (V, C) bool array, True for each class of a video.
+    Returns (mAP float, per-class AP (C,) float64 with NaN for classes without positives).
 
     >>> m, ap = mean_average_precision([[0.9, 0.5], [0.2, 0.3], [0.6, 0.4]], [[1, 0], [0, 1], [0, 1]])
     >>> round(m, 4), ap.round(4).tolist()

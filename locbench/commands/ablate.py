@@ -10,8 +10,13 @@ Examples:
 One folder per (dataset, backbone, row, seed) under --out; a finished row is never retrained (run the
 same command again to resume). Under torchrun every row trains with DDP on all processes; rank 0 alone
 tests, writes and prints:
-  torchrun --nproc_per_node 4 -m locbench ablate --data HMDB51/ --backbones resnet101 ... --out table1/ Rows are tested with their last epoch, or with --holdout F the epoch
-best on training groups held out for validation; the test list never selects anything.
+  torchrun --nproc_per_node 4 -m locbench ablate --data HMDB51/ --backbones resnet101 ... --out table1/
+
+Rows are tested with their last epoch, or with --holdout F the epoch best on training groups held
+out for validation; the test list never selects anything. Test clips: the centre frames of n equal
+parts, and with --augment the centre crop. <out>/<dataset>/<backbone>/<row>/seed<k>/ holds run/,
+scores.csv and result.json; <out> the tables (table1_<backbone>, with several backbones table6) and
+metrics.json.
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p) -> None:
+    """The ablate flags: data, rows, training overrides of the preset, run."""
     g = p.add_argument_group("data")
     g.add_argument("--data", nargs="+", required=True, metavar="DIR",
                    help="recognition dataset roots (HMDB51, UCF101, Moments in Time layouts): the table's columns")
@@ -53,8 +59,9 @@ def add_arguments(p) -> None:
     r.add_argument("--seeds", type=_ints, default=(0,), help="seeds, e.g. 0,1,2 (default 0)")
     m = p.add_argument_group("training (as locbench train)")
     m.add_argument("--preset", choices=("paper", "cpu"), default="paper",
-                   help="paper: ResNet-50, T = n = 25, 224 px, widths 1024,512, hidden 512 (Table 5); cpu: the small "
-                        "backbone at 64 px, 8 frames, 12 epochs (minutes on 2 cores)")
+                   help="paper: ResNet-50, T = n = 25, 224 px, widths 1024,512, hidden 512 (Table 5), train's other defaults; "
+                        "cpu: the small backbone at 64 px, 8 frames, 32 channels, hidden 32, widths 32,16, attention "
+                        "dim 16, 12 epochs, batch 8, lr 1e-3, mask bias -0.5 (minutes on 2 cores)")
     for flag, typ, dest in (("--epochs", int, "epochs"), ("--batch-size", int, "batch_size"), ("--lr", float, "lr"),
                             ("--frames", int, "num_frames"), ("--steps", int, "num_steps"),
                             ("--hidden", int, "hidden_channels"), ("--attention-dim", int, "attention_dim"),
@@ -74,6 +81,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    """Plan and run (or resume) every row, then write and print the tables."""
     import dataclasses
     import os
 

@@ -24,6 +24,7 @@ DATASET_TITLES = {"hmdb51": "HMDB51", "ucf101": "UCF101", "moments": "Moments in
 
 
 def add_arguments(p) -> None:
+    """The eval-classification flags: data, one input per split, output."""
     g = p.add_argument_group("data")
     g.add_argument("--data", required=True, metavar="DIR",
                    help="dataset root: HMDB51 (testTrainMulti_7030_splits/), UCF101 (ucfTrainTestlist/), Moments in "

@@ -1,8 +1,10 @@
-"""Generate a synthetic UCF101-24-like and/or THUMOS'14-like benchmark in the datasets' real formats.
+"""Generate a synthetic benchmark in the datasets' real formats.
 
 Writes <out>/ucf101_24/ (short clips, pyannot.pkl boxes, split lists) and <out>/thumos14/ (untrimmed
-videos, per-class <Class>_val.txt / <Class>_test.txt, *_video_info.csv), so every other command runs
-on it exactly as on the real data. Same seed and options give identical files. See docs/synth.md.
+videos, per-class <Class>_val.txt / <Class>_test.txt, *_video_info.csv), or with --kind hmdb51,
+ucf101 or moments a trimmed recognition set in that dataset's layout and split files
+(<out>/hmdb51/, <out>/ucf101/, <out>/moments/; docs/recognition.md), so every other command runs on
+it exactly as on the real data. Same seed and options give identical files. See docs/synth.md.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ NAME = "synth"
 KIND_CHOICES = ("ucf101-24", "thumos14", "both", "hmdb51", "ucf101", "moments", "ucf", "thumos")
 KIND_ALIASES = {"ucf": "ucf101-24", "thumos": "thumos14"}
 RECOGNITION_KINDS = ("hmdb51", "ucf101", "moments")
-HELP = "generate a small synthetic benchmark (UCF101-24-like and THUMOS'14-like) in the real formats"
+HELP = ("generate a small synthetic benchmark (UCF101-24-like, THUMOS'14-like, or HMDB51 / UCF101 / Moments in Time "
+        "recognition sets) in the real formats")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The synth flags; the defaults differ by --kind, as each help says."""
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder (gets ucf101_24/ and/or thumos14/, or hmdb51/, ucf101/, moments/)")
     p.add_argument("--kind", choices=KIND_CHOICES, default="both",
@@ -35,15 +39,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("difficulty")
     g.add_argument("--actor-size", metavar="MIN,MAX",
                    help="actor size as a fraction of the frame's short side (default 0.35,0.48 ucf, 0.25,0.4 thumos, 0.4,0.5 recognition)")
-    g.add_argument("--clutter", type=int, metavar="N", help="moving background blobs per video (default 6)")
-    g.add_argument("--noise", type=int, metavar="A", help="uniform pixel noise amplitude, grey levels (default 3)")
+    g.add_argument("--clutter", type=int, metavar="N", help="moving background blobs per video (default 6; 3 recognition)")
+    g.add_argument("--noise", type=int, metavar="A", help="uniform pixel noise amplitude, grey levels (default 3; 2 recognition)")
     g.add_argument("--distractor-frac", type=float, metavar="F",
-                   help="videos with an unlabelled grey actor (default 0.25 ucf, 0.3 thumos)")
+                   help="videos with an unlabelled grey actor (default 0.25 ucf, 0.3 thumos; not used by the recognition kinds)")
     g.add_argument("--bias-frac", type=float, metavar="F",
-                   help="videos whose background is tinted with the class colour (default 0.15 ucf, 0.1 thumos)")
+                   help="videos whose background is tinted with the class colour (default 0.15 ucf, 0.1 thumos, 0.5 recognition: "
+                        "training clips only, test clips always get another class's colour)")
     g = p.add_argument_group("UCF101-24-like")
     g.add_argument("--frames", metavar="MIN,MAX", help="frames per clip (default 16,32; 12,16 recognition)")
-    g.add_argument("--ucf-fps", type=float, help="clip frame rate (default 25)")
+    g.add_argument("--ucf-fps", type=float, help="clip frame rate (default 25; also the recognition kinds')")
     g.add_argument("--exit-frac", type=float, metavar="F", help="clips whose actor leaves the frame (default 0.15)")
     g.add_argument("--multi-actor-frac", type=float, metavar="F",
                    help="clips with two labelled actors of the class (default 0.1)")
@@ -83,6 +88,7 @@ def _check(args) -> None:
 
 
 def run(args) -> int:
+    """Check the options, generate the asked datasets and print a summary of each."""
     from annotations.errors import InputError
     from locbench.synth import thumos_like, ucf_like
 

@@ -38,6 +38,7 @@ def _widths(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p) -> None:
+    """The train flags (data, untrimmed videos, model, optimisation, run): TrainConfig's fields."""
     g = p.add_argument_group("data")
     g.add_argument("--data", required=True, metavar="DIR",
                    help="dataset root: <Class>/<video> files or frame folders, under videos/ or rgb-images/ if present")
@@ -126,6 +127,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    """Build a TrainConfig from the flags and train (or resume)."""
     import dataclasses
 
     from locbench.training.train import TrainConfig, train

@@ -166,6 +166,7 @@ def _ucf_lists(root, names, videos) -> dict:
 
 
 def format_summary(s: dict) -> str:
+    """Two lines about one generated set (from :func:`make_recognition`'s result) for the synth command."""
     return (f"{s['kind']}-like: {s['num_videos']} clips, {len(s['classes'])} classes, {s['num_frames']} frames, "
             f"{s['own_background']} training clips on their own class's background, in {s['seconds']:.1f} s\n"
             f"  root: {s['paths']['root']}")

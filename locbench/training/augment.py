@@ -20,6 +20,11 @@ def he_clip_params(frame_hw: tuple[int, int], size: int, rng: np.random.Generato
     ``size`` x ``size`` crop, a horizontal flip with probability 1/2. Test (no ``rng``): shorter side
     ``256 * size / 224``, centre crop, no flip. Every frame of the clip gets the same parameters.
 
+    ``frame_hw``: (height, width) of the source frames in pixels; ``size``: crop side S in pixels.
+    Returns ``resize_hw`` (height, width) in pixels after the resize (both rounded to int, the shorter
+    side an integer in ``[round(256 S / 224), round(480 S / 224)]``), ``crop_yx`` the crop's top-left
+    (row, column) in the resized frame (centre: ``(side - S) // 2``) and ``flip`` (horizontal).
+
     >>> he_clip_params((240, 320), 224, None)
     {'resize_hw': (256, 341), 'crop_yx': (16, 58), 'flip': False}
     """

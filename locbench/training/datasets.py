@@ -36,6 +36,7 @@ class ClipSampling:
             raise InputError(None, "--clip-seconds", f"must be positive, got {self.clip_seconds}")
 
     def seconds(self, n: int) -> float:
+        """Window length in seconds for n frames: ``clip_seconds``, or n / ``sample_fps`` when unset."""
         return float(self.clip_seconds) if self.clip_seconds is not None else n / float(self.sample_fps)
 
 
