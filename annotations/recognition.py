@@ -7,7 +7,7 @@ validation). Layouts and traps (see ``docs/recognition.md``):
 
 - **HMDB51**: ``<videos>/<class>/<clip>.avi`` and ``testTrainMulti_7030_splits/<class>_test_split{1,2,3}.txt``,
   lines ``<clip>.avi <tag>`` with tag 1 = train, 2 = test, **0 = unused** (neither). Classes are
-  the file names' ``<class>`` in sorted order. Group: the source video (clips cut from one film).
+  the file names' ``<class>``, sorted by class name (``kick`` before ``kick_ball``). Group: the source video (clips cut from one film).
 - **UCF101**: ``UCF-101/<Class>/v_<Class>_gXX_cXX.avi`` and ``ucfTrainTestlist/`` with ``classInd.txt``
   (**1-based** ``<id> <Class>``), ``trainlist0{1,2,3}.txt`` (``<Class>/<clip>.avi <id>``) and
   ``testlist0{1,2,3}.txt`` (**path only**; the label is the folder). Group: ``gXX``.

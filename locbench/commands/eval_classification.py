@@ -35,7 +35,8 @@ def add_arguments(p) -> None:
                    help="THUMOS'14 videos of several classes: drop (the paper; count reported) or map (keep them: "
                         "top-1 in the label set and mAP over classes)")
     g.add_argument("--unknown-videos", choices=("error", "drop"), default="error",
-                   help="scored videos outside the evaluated ground truth (the test videos of the split): error or drop")
+                   help="scored videos outside the evaluated ground truth (the test videos of the split): error or drop "
+                        "(names equal to a test video up to case, folder or extension stay an error)")
     i = p.add_argument_group("input (one per split)")
     i.add_argument("--scores", nargs="+", metavar="FILE", help="score files: CSV video,class,score or .npy")
     i.add_argument("--score-videos", nargs="+", metavar="TXT", help="video list of each .npy score file")

@@ -117,7 +117,13 @@ def _fingerprint(cfg) -> dict:
 
 
 def accuracy_on_test(checkpoint: str, split, device: str = "cpu", batch_size: int = 8, augment: bool = False):
-    """Top-1 of ``checkpoint`` on the split's test videos (centre clips); returns (top1, names, scores)."""
+    """Top-1 of ``checkpoint`` on the split's test videos (centre clips); returns (top1, names, scores).
+
+    Centre clips: the centre frame of each of n equal parts, and with ``augment`` the shorter side
+    round(256 S / 224) and the S x S centre crop (S the checkpoint's input size), else whole frames
+    resized to S x S. ``top1`` a float in [0, 1]; ``names`` the V test video names in split order;
+    ``scores`` (V, C) float64 softmax probabilities.
+    """
     import torch
     from torch.utils.data import DataLoader
 

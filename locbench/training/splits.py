@@ -1,7 +1,8 @@
 """Split discovery: class lists, split lists and the labelled videos of a dataset root.
 
 Labels come only from the class of each video (its ``<Class>/`` folder, as in UCF101 and
-UCF101-24, or the video's label in ``pyannot.pkl`` for flat names); boxes and segments are never read.
+UCF101-24, or the video's label in ``pyannot.pkl`` for flat names; HMDB51 / UCF101 / Moments in Time
+roots through :mod:`annotations.recognition`); boxes and segments are never read.
 Untrimmed THUMOS'14-style data (a ``groundtruth/`` folder of ``<Class>_val.txt`` files) gives
 video-level labels: the classes whose file lists the video; the times in those files are never read.
 Torch datasets of clips are in :mod:`locbench.training.datasets`.

@@ -1,12 +1,14 @@
 """Training of the attention model from class labels only (never boxes or segments).
 
-Two data modes: end-to-end on video frames (the small backbone, trained with the head), or on a
-feature cache of a frozen ResNet (``features=``). Two kinds of data: trimmed clips with one class per
-video (UCF101-24 layout), or untrimmed videos with video-level, possibly multiple, labels (THUMOS'14
-layout; soft cross-entropy targets). Runs alone or under ``torchrun`` (DDP; only rank
-0 writes). Each epoch appends to ``metrics.jsonl`` and writes ``last.pt`` (and ``best.pt`` when the
-validation accuracy, or without validation the training loss, improves), all atomically;
-``resume=True`` continues exactly from ``last.pt``.
+Two data modes: end-to-end on video frames (the small backbone trained with the head, or a ResNet
+frozen or fine-tuned with ``finetune_backbone``), or on a feature cache of a frozen ResNet
+(``features=``). Kinds of data: trimmed clips with one class per video (UCF101-24 layout, or the
+HMDB51 / UCF101 / Moments in Time layouts of :mod:`annotations.recognition`), or untrimmed videos
+with video-level, possibly multiple, labels (THUMOS'14 layout; soft cross-entropy targets). Runs
+alone or under ``torchrun`` (DDP; only rank 0 writes). Each epoch appends to ``metrics.jsonl`` and
+writes ``last.pt`` (and ``best.pt`` when the validation accuracy improves; without validation every
+epoch, so ``best.pt`` is the last epoch), all atomically; ``resume=True`` continues exactly from
+``last.pt``.
 """
 from __future__ import annotations
 
