@@ -74,6 +74,15 @@ def _inputs(args, n: int) -> tuple[str, list]:
     if len(values) != n:
         raise InputError(None, f"--{given[0]}", f"{len(values)} given for {n} splits: give one per split, in the "
                                                 "order of --splits")
+    lists = getattr(args, "score_videos", None)
+    if lists:  # a video list that would be ignored, or lists not paired one-to-one with .npy files
+        npy = [v for v in values if v.lower().endswith((".npy", ".npz"))] if given[0] == "scores" else []
+        if not npy:
+            raise InputError(None, "--score-videos", "video lists go with .npy score files only (a CSV names its "
+                                                     "videos); drop --score-videos")
+        if len(lists) != n:
+            raise InputError(None, "--score-videos", f"{len(lists)} video lists for {n} score files: give one per "
+                                                     "score file, in the order of --scores")
     return given[0], values
 
 
@@ -128,6 +137,9 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
         from locbench.inference.predict import predict_videos
         from locbench.video.layout import video_name
 
+        from locbench.model.checkpoint import load_checkpoint
+
+        load_checkpoint(value, expect_classes=classes)  # a checkpoint of another dataset fails before any video runs
         folder = os.path.join(args.out or ".", f"attention_split{split}")
         predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
                        untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,8 @@ def parse_rows(text: str | None) -> tuple[str, ...]:
     bad = [n for n in names if n not in ROWS]
     if bad:
         raise InputError(None, "rows", f"unknown row {bad[0]!r}; choose from {', '.join(ROWS)}")
+    if not names:
+        raise InputError(None, "rows", f"no row in {text!r}; choose from {', '.join(ROWS)}")
     return tuple(r for r in ROWS if r in names)
 
 
@@ -73,7 +76,37 @@ def _test_split(data: str, official_split: int):
     if detect_format(data) is None:
         raise InputError(data, None, "ablate needs a recognition dataset root (HMDB51, UCF101 or Moments in Time; "
                                      "see docs/recognition.md or `locbench synth --kind hmdb51`)")
-    return load_recognition(data, official_split)
+    split = load_recognition(data, official_split)
+    for side, videos in (("training", split.train), ("test", split.test)):
+        if not videos:  # an empty list would train nothing, or test nothing, and still fill the table
+            raise InputError(data, f"split {official_split}", f"no {side} video in this split; check its split files")
+    return split
+
+
+#: what ablate itself writes at the top of --out (besides one folder per dataset)
+_OUT_FILE = re.compile(r"^(metrics\.json|(table1_[A-Za-z0-9_.-]+|table6)\.(md|csv|json|tex))$")
+
+
+def check_ablation_out(out: str) -> None:
+    """InputError when ``out`` holds files that no ablate run wrote (another command's run, a file), so
+    resuming never mixes in or overwrites another run's outputs; an ablate folder or a new one is fine."""
+    if not os.path.exists(out):
+        return
+    if not os.path.isdir(out):
+        raise InputError(out, None, "exists and is not a folder; choose another output folder")
+    foreign = sorted(e for e in os.listdir(out) if not os.path.isdir(os.path.join(out, e)) and not _OUT_FILE.match(e))
+    task = None
+    if os.path.isfile(os.path.join(out, "metrics.json")):
+        try:
+            with open(os.path.join(out, "metrics.json")) as f:
+                task = json.load(f).get("task")
+        except (OSError, ValueError, AttributeError):
+            task = "unreadable"
+    if task not in (None, "ablation"):
+        foreign.insert(0, f"metrics.json of task {task!r}")
+    if foreign:
+        raise InputError(out, None, f"holds files of another run (e.g. {foreign[0]}); ablate resumes only its own "
+                                    "output folder: choose a new or earlier ablate folder")
 
 
 def _plain(d: dict) -> dict:
@@ -226,8 +259,25 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
                  weights: dict | None = None, device: str = "auto", progress: bool = True, log=print) -> tuple:
     """Run every row (skipping finished ones) and return (results, tables)."""
     rows = parse_rows(rows) if not isinstance(rows, tuple) else rows
+    if not rows:
+        raise InputError(None, "rows", f"no row given; choose from {', '.join(ROWS)}")
+    if not backbones:
+        raise InputError(None, "backbones", "no backbone given")
     if not seeds:
         raise InputError(None, "seeds", "no seed given")
+    if len(set(seeds)) != len(seeds):  # a repeated seed reads one run twice: a spread of 0 that means nothing
+        raise InputError(None, "seeds", f"seed {next(k for k in seeds if list(seeds).count(k) > 1)} is given twice; "
+                                        "give distinct seeds")
+    if any(int(k) < 0 for k in seeds):
+        raise InputError(None, "seeds", f"seeds are non-negative integers, got {min(seeds)}")
+    unused = sorted(set(weights or {}) - set(backbones))
+    if unused:
+        raise InputError(None, "weights", f"weights given for {unused[0]!r}, which is not among the backbones "
+                                          f"({', '.join(backbones)}); they would be ignored")
+    for bb, path in sorted((weights or {}).items()):
+        if not os.path.isfile(path):  # before any row trains, not when the row that needs it starts
+            raise InputError(path, None, f"{bb} weights file does not exist")
+    check_ablation_out(out)
     splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
     if len(splits) != len(data):
         raise InputError(None, "data", "two dataset roots with the same folder name")
@@ -251,4 +301,4 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
 
 
 __all__ = ["ROWS", "PAPER_TABLE1", "PAPER_TABLE6", "CPU_PRESET", "RowResult", "parse_rows", "plan_runs",
-           "run_one", "run_ablation", "tables", "accuracy_on_test"]
+           "run_one", "run_ablation", "check_ablation_out", "tables", "accuracy_on_test"]
