@@ -130,7 +130,8 @@ def run(args) -> int:
         return 0
     metrics = {"task": "ablation", "rows": [dataclasses.asdict(r) for r in results],
                "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(base).items()},
-               "seeds": list(args.seeds), "std_ddof": 1}
+               "seeds": list(args.seeds), "std_ddof": 1,
+               "notes": list(dict.fromkeys(n for t in tables.values() for n in t.notes))}
     written = write_results(args.out, metrics, tables)
     print(f"wrote {len(written)} files to {os.path.abspath(args.out)}", file=sys.stderr)
     for t in tables.values():

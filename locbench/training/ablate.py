@@ -228,7 +228,7 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
+def tables(results: list[RowResult], rows, backbones, datasets, seeds, notes=()) -> dict:
     """Table 1 (rows x datasets) per backbone and, with several backbones, Table 6 (backbones x with/without)."""
     from evaluators.stats import mean_std  # the statistic `aggregate` uses
     from locbench.evaluation.classification import ResultTable
@@ -246,11 +246,11 @@ def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
         t_rows = tuple((ROWS[r][0], tuple(cell(ds, bb, r) for ds in datasets)) for r in rows)
         out[f"table1_{bb}"] = ResultTable(f"Ablation (Table 1 layout), {bb}, test top-1", tuple(datasets), t_rows,
                                           (seed_note, "tested with the last epoch, or the epoch best on held-out "
-                                                      "training groups; never selected on the test list"))
+                                                      "training groups; never selected on the test list", *notes))
     if len(backbones) > 1 and {"baseline", "full"} <= set(rows):
         cols = tuple(f"{ds} {w}" for ds in datasets for w in ("w/o attention", "with attention"))
         t_rows = tuple((bb, tuple(cell(ds, bb, r) for ds in datasets for r in ("baseline", "full"))) for bb in backbones)
-        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note,),
+        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note, *notes),
                                     first_column="Base network")
     return out
 
@@ -281,6 +281,7 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
     splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
     if len(splits) != len(data):
         raise InputError(None, "data", "two dataset roots with the same folder name")
+    data_notes = tuple(f"{name}: {n}" for name, sp in splits.items() for n in sp.notes)  # e.g. videos skipped
     base = dataclasses.replace(base, official_split=official_split)
     specs = plan_runs(data, out, base, backbones, rows, seeds, weights)
     from locbench.training import distributed as D
@@ -297,7 +298,10 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
                     f"{100 * res.top1:.2f}{' (finished earlier, not retrained)' if finished else ''}")
     finally:
         D.cleanup(dist)
-    return results, tables(results, rows, list(backbones), list(splits), list(seeds))
+    if dist.is_main:
+        for n in data_notes:
+            log(f"warning: {n}")
+    return results, tables(results, rows, list(backbones), list(splits), list(seeds), data_notes)
 
 
 __all__ = ["ROWS", "PAPER_TABLE1", "PAPER_TABLE6", "CPU_PRESET", "RowResult", "parse_rows", "plan_runs",

@@ -1,0 +1,215 @@
+"""Realistic user mistakes on the recognition path: each ends in the right number, a one-line error
+(exit 2) naming the fix, or a warning that lands in metrics.json; never a traceback or a silent number."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from annotations.errors import InputError
+from annotations.recognition import (load_recognition, read_class_scores, read_hmdb51, read_ucf101,
+                                     write_hmdb51_splits, write_moments, write_ucf101_lists)
+from locbench.cli import main
+
+CLASSES = ("a", "b", "c")
+TEST = [("a/a1", 0), ("a/a2", 0), ("b/b1", 1), ("c/c1", 2)]
+SCORES = [[.6, .3, .1], [.2, .5, .3], [.1, .8, .1], [.1, .2, .7]]  # a2 wrong: top-1 3/4 by hand
+
+
+def _hmdb(root, splits=(1, 2, 3)):
+    for split in splits:
+        rows = {c: [(f"{c}0", 1)] + [(n.split("/")[1], 2) for n, lab in TEST if CLASSES[lab] == c] for c in CLASSES}
+        write_hmdb51_splits(root, rows, split)
+    return root
+
+
+def _csv(path, header="video,class,score", name=lambda n: n, cls=lambda c: c):
+    lines = [header] if header else []
+    lines += [f"{name(n)},{cls(c)},{v}" for (n, _), row in zip(TEST, SCORES) for c, v in zip(CLASSES, row)]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def _err(capsys):
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+# ------------------------------------------------------------------------------------------ readers
+
+def test_hmdb_split_files_missing_for_some_classes_of_one_split(tmp_path):
+    root = _hmdb(tmp_path / "h")
+    os.remove(tmp_path / "h" / "testTrainMulti_7030_splits" / "b_test_split1.txt")
+    assert read_hmdb51(root, 2).classes == CLASSES  # the other splits are whole
+    with pytest.raises(InputError, match=r"no split file for class 'b' in split 1 \(b_test_split1.txt\)"):
+        read_hmdb51(root, 1)  # before: 2 classes in split 1, 3 in split 2, labels shifted silently
+
+
+def test_hmdb_crlf_bom_tabs_and_blank_lines_read_the_same(tmp_path):
+    want = read_hmdb51(_hmdb(tmp_path / "h", (1,)), 1)
+    sdir = tmp_path / "h" / "testTrainMulti_7030_splits"
+    for f in sdir.iterdir():
+        f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes().replace(b" ", b"\t").replace(b"\n", b"\r\n") + b"\r\n\r\n")
+    got = read_hmdb51(tmp_path / "h", 1)
+    assert (got.classes, got.train, got.test) == (want.classes, want.train, want.test)
+
+
+def _ucf(root):
+    classes = ("Aa", "Bb")
+    write_ucf101_lists(root, classes, {1: ["Aa/v_Aa_g01_c01", "Bb/v_Bb_g01_c01"]},
+                       {1: ["Aa/v_Aa_g08_c01", "Bb/v_Bb_g08_c01"]})
+    return root / "ucfTrainTestlist" / "testlist01.txt"
+
+
+def test_ucf_testlist_with_ids_as_some_copies_have(tmp_path):
+    tl = _ucf(tmp_path)
+    want = read_ucf101(tmp_path, 1, check_videos=False)
+    tl.write_text("Aa/v_Aa_g08_c01.avi 1\r\nBb/v_Bb_g08_c01.avi 2\r\n")
+    got = read_ucf101(tmp_path, 1, check_videos=False)  # before: refused as 'testlists have no id'
+    assert [(v.name, v.label) for v in got.test] == [(v.name, v.label) for v in want.test]
+    tl.write_text("Aa/v_Aa_g08_c01.avi 2\r\nBb/v_Bb_g08_c01.avi 2\r\n")
+    with pytest.raises(InputError, match=r"testlist01.txt: line 1: class id 2 is 'Bb' but the folder is 'Aa'"):
+        read_ucf101(tmp_path, 1, check_videos=False)
+
+
+def test_ucf_classind_zero_based_is_refused(tmp_path):
+    _ucf(tmp_path)
+    (tmp_path / "ucfTrainTestlist" / "classInd.txt").write_text("0 Aa\n1 Bb\n")
+    with pytest.raises(InputError, match="classInd.txt: line 1: class id 0 where 1 was expected"):
+        read_ucf101(tmp_path, 1, check_videos=False)
+
+
+def test_moments_extra_quoted_columns_and_category_gap(tmp_path):
+    write_moments(tmp_path, ("x", "y"), ["x/1.mp4", "y/2.mp4"], ["x/3.mp4"])
+    (tmp_path / "trainingSet.csv").write_text('"x/1.mp4","x",3,0,"a, b"\ny/2.mp4,y,3,0,extra\n')
+    s = load_recognition(tmp_path, check_videos=False)
+    assert [(v.name, v.label) for v in s.train] == [("training/x/1", 0), ("training/y/2", 1)]
+    (tmp_path / "moments_categories.txt").write_text("x,0\ny,2\n")
+    with pytest.raises(InputError, match="moments_categories.txt: line 2: category id 2 where 1 was expected"):
+        load_recognition(tmp_path, check_videos=False)
+
+
+# ------------------------------------------------------------------------------------- score files
+
+def test_score_csv_header_in_capitals_is_a_header(tmp_path):
+    s = read_class_scores(_csv(tmp_path / "s.csv", header="Video,Class,Score"), CLASSES)
+    assert s.scores.shape == (4, 3)  # before: "score 'Score' is not a number"
+
+
+def test_score_csv_other_header_and_class_ids_name_the_fix(tmp_path):
+    with pytest.raises(InputError, match="line 1: score 'prob' is not a number; a header line must read"):
+        read_class_scores(_csv(tmp_path / "h.csv", header="video_id,label,prob"), CLASSES)
+    with pytest.raises(InputError, match=r"unknown class '1': .*name classes, not ids"):
+        read_class_scores(_csv(tmp_path / "i.csv", cls=lambda c: str(CLASSES.index(c) + 1)), CLASSES)
+
+
+def test_npz_is_named(tmp_path):
+    np.savez(tmp_path / "s.npz", np.zeros((4, 3)))
+    with pytest.raises(InputError, match=r"a \.npz archive is not a score file: save .* with np.save as \.npy"):
+        read_class_scores(tmp_path / "s.npz", CLASSES, tmp_path / "v.txt")
+
+
+def test_cli_score_videos_with_a_csv_is_refused(tmp_path, capsys):
+    root = _hmdb(tmp_path / "h", (1,))
+    (tmp_path / "v.txt").write_text("\n".join(n for n, _ in TEST) + "\n")
+    rc = main(["eval-classification", "--data", str(root), "--scores", _csv(tmp_path / "s.csv"),
+               "--score-videos", str(tmp_path / "v.txt")])
+    assert rc == 2 and "--score-videos: video lists go with .npy score files only" in _err(capsys)
+
+
+@pytest.mark.parametrize("name", [lambda n: n + ".avi", lambda n: n.split("/")[1], lambda n: "videos/" + n + ".avi"])
+def test_cli_video_name_spellings_give_the_number_by_hand(tmp_path, capsys, name):
+    root = _hmdb(tmp_path / "h", (1,))
+    out = tmp_path / "o"
+    rc = main(["eval-classification", "--data", str(root), "--scores", _csv(tmp_path / "s.csv", name=name),
+               "--out", str(out)])
+    assert rc == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["splits"]["1"]["top1"] == pytest.approx(0.75)
+
+
+def test_cli_checkpoint_of_another_dataset_fails_before_predicting(tmp_path, capsys, monkeypatch):
+    import locbench.inference.predict as P
+
+    from locbench.synth.recognition import make_recognition
+    from locbench.training.train import TrainConfig, train
+
+    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=1, size="32x32",
+                     frames="4,5")
+    ck = tmp_path / "run"
+    train(TrainConfig(data=str(tmp_path / "syn"), out=str(ck), epochs=1, num_frames=2, input_size=32,
+                      feature_channels=8, hidden_channels=4, spatial_widths=(4,), attention_dim=4, progress=False,
+                      device="cpu"))
+    called = []
+    monkeypatch.setattr(P, "predict_videos", lambda *a, **k: called.append(1))
+    root = _hmdb(tmp_path / "h", (1,))
+    rc = main(["eval-classification", "--data", str(root), "--checkpoint", str(ck / "last.pt"), "--out",
+               str(tmp_path / "o")])
+    assert rc == 2 and not called and "class_names" in _err(capsys)
+
+
+# ------------------------------------------------------------------------------------------- ablate
+
+ABL = ["--preset", "cpu", "--epochs", "1", "--frames", "2", "--input-size", "32", "--feature-channels", "8",
+       "--hidden", "4", "--spatial-widths", "4", "--attention-dim", "4", "--no-progress"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seeds", "0,0"], "--seeds: seed 0 is given twice"),
+    (["--seeds", "-1"], "--seeds: seeds are non-negative integers"),
+    (["--rows", ","], "--rows: no row in ','"),
+    (["--backbones", ","], "--backbones: no backbone given"),
+    (["--backbone-weights", "resnet50=w.pth"], "--backbone-weights: weights for resnet50 but it is not among"),
+    (["--backbones", "resnet18", "--backbone-weights", "resnet18=/no/such.pth"], "resnet18 weights file does not exist"),
+    (["--frames", "0"], "--frames: must be at least 1, got 0"),
+    (["--lr", "0"], "--lr: must be positive"),
+])
+def test_ablate_bad_arguments_fail_before_training(tmp_path, capsys, monkeypatch, extra, message):
+    import locbench.training.ablate as A
+
+    monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
+    root = _hmdb(tmp_path / "h", (1,))
+    rc = main(["ablate", "--data", str(root), *ABL, *extra, "--out", str(tmp_path / "abl")])
+    err = _err(capsys)
+    assert rc == 2 and message in err and "Traceback" not in err
+
+
+def test_ablate_out_of_another_run_is_refused(tmp_path, capsys, monkeypatch):
+    import locbench.training.ablate as A
+
+    monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
+    root = _hmdb(tmp_path / "h", (1,))
+    other = tmp_path / "eval"
+    assert main(["eval-classification", "--data", str(root), "--scores", _csv(tmp_path / "s.csv"),
+                 "--out", str(other)]) == 0
+    before = (other / "metrics.json").read_text()
+    rc = main(["ablate", "--data", str(root), *ABL, "--rows", "full", "--out", str(other)])
+    assert rc == 2 and "metrics.json of task 'classification'" in _err(capsys)
+    assert (other / "metrics.json").read_text() == before
+
+
+def test_ablate_empty_training_list_is_refused(tmp_path, capsys, monkeypatch):
+    import locbench.training.ablate as A
+
+    monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
+    _ucf(tmp_path / "u")
+    (tmp_path / "u" / "ucfTrainTestlist" / "trainlist01.txt").write_text("")
+    rc = main(["ablate", "--data", str(tmp_path / "u"), *ABL, "--rows", "full", "--out", str(tmp_path / "abl")])
+    assert rc == 2 and "no training video in this split" in _err(capsys)
+
+
+def test_ablate_skipped_videos_land_in_the_table_and_metrics(tmp_path, capsys, monkeypatch):
+    import locbench.training.ablate as A
+
+    monkeypatch.setattr(A, "run_one", lambda spec, *a, **k: A.RowResult(spec.dataset, spec.backbone, spec.row,
+                                                                        spec.seed, 0.5, 1, "x", "last epoch"))
+    root = tmp_path / "mom"
+    write_moments(root, ("x", "y"), ["x/1.mp4", "y/2.mp4"], ["x/3.mp4", "y/4.mp4"])
+    for rel in ("training/x/1.mp4", "training/y/2.mp4", "validation/x/3.mp4"):  # validation/y/4.mp4 missing
+        os.makedirs(os.path.dirname(root / rel), exist_ok=True)
+        (root / rel).write_bytes(b"")
+    out = tmp_path / "abl"
+    assert main(["ablate", "--data", str(root), *ABL, "--rows", "full", "--out", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert "warning: mom: 1 videos listed" in cap.err and "were skipped" in cap.out
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert any("mom: 1 videos listed" in n for n in notes)
