@@ -567,6 +567,10 @@ def load_recognition(root: str | os.PathLike, split: int = 1, fmt: str | None = 
     r = os.fspath(root)
     fmt = fmt or detect_format(r)
     if fmt is None:
+        below = sorted(e for e in (os.listdir(r) if os.path.isdir(r) else ()) if detect_format(os.path.join(r, e)))
+        if below:  # `synth --out X` puts the root at X/<kind>: a common slip
+            raise InputError(r, None, f"not a recognition dataset root, but {os.path.join(r, below[0])} is: give that "
+                                      "folder")
         raise InputError(r, None, "not a recognition dataset root: expected testTrainMulti_7030_splits/ (HMDB51), "
                                   "ucfTrainTestlist/classInd.txt (UCF101) or trainingSet.csv + validationSet.csv + "
                                   "moments_categories.txt (Moments in Time)")

@@ -213,3 +213,23 @@ def test_ablate_skipped_videos_land_in_the_table_and_metrics(tmp_path, capsys, m
     assert "warning: mom: 1 videos listed" in cap.err and "were skipped" in cap.out
     notes = json.loads((out / "metrics.json").read_text())["notes"]
     assert any("mom: 1 videos listed" in n for n in notes)
+
+
+def test_constant_scores_warn_about_ties(tmp_path, capsys):
+    from evaluators.classification import classification_metrics
+
+    r = classification_metrics([[0.5, 0.5, 0.1], [0.2, 0.3, 0.1]], [1, 1], topk=(1,))
+    assert r.top1 == 0.5 and any("1 of 2 videos have several classes tied" in w for w in r.warnings)
+    root = _hmdb(tmp_path / "h", (1,))
+    p = tmp_path / "const.csv"
+    p.write_text("".join(f"{n},{c},0.25\n" for n, _ in TEST for c in CLASSES))
+    out = tmp_path / "o"
+    assert main(["eval-classification", "--data", str(root), "--scores", str(p), "--out", str(out)]) == 0
+    assert "4 of 4 videos have several classes tied" in capsys.readouterr().err
+    assert any("tied" in w for w in json.loads((out / "metrics.json").read_text())["warnings"])
+
+
+def test_parent_of_a_synth_root_names_the_root(tmp_path, capsys):
+    _hmdb(tmp_path / "out" / "hmdb51", (1,))
+    rc = main(["eval-classification", "--data", str(tmp_path / "out"), "--scores", _csv(tmp_path / "s.csv")])
+    assert rc == 2 and f"but {tmp_path / 'out' / 'hmdb51'} is: give that folder" in _err(capsys)

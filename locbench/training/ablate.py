@@ -74,6 +74,7 @@ def _test_split(data: str, official_split: int):
     from annotations.recognition import detect_format, load_recognition
 
     if detect_format(data) is None:
+        load_recognition(data, official_split)  # names a dataset root one level down, if there is one
         raise InputError(data, None, "ablate needs a recognition dataset root (HMDB51, UCF101 or Moments in Time; "
                                      "see docs/recognition.md or `locbench synth --kind hmdb51`)")
     split = load_recognition(data, official_split)
