@@ -233,3 +233,23 @@ def test_parent_of_a_synth_root_names_the_root(tmp_path, capsys):
     _hmdb(tmp_path / "out" / "hmdb51", (1,))
     rc = main(["eval-classification", "--data", str(tmp_path / "out"), "--scores", _csv(tmp_path / "s.csv")])
     assert rc == 2 and f"but {tmp_path / 'out' / 'hmdb51'} is: give that folder" in _err(capsys)
+
+
+def test_thumos_has_one_split_and_classes_flag_is_thumos_only(tmp_path, capsys):
+    gt = tmp_path / "th" / "groundtruth"
+    gt.mkdir(parents=True)
+    (tmp_path / "classes.txt").write_text("7 A\n9 B\n")
+    for side in ("val", "test"):
+        (gt / f"A_{side}.txt").write_text(f"video_{side}_1 1 2\n")
+        (gt / f"B_{side}.txt").write_text(f"video_{side}_2 1 2\n")
+    s = _csv(tmp_path / "s.csv")
+    (tmp_path / "t.csv").write_text("video_test_1,A,0.9\nvideo_test_1,B,0.1\nvideo_test_2,A,0.8\nvideo_test_2,B,0.2\n")
+    base = ["eval-classification", "--data", str(tmp_path / "th"), "--classes", str(tmp_path / "classes.txt")]
+    assert main(base + ["--scores", str(tmp_path / "t.csv")]) == 0  # split 1: top-1 1/2
+    capsys.readouterr()
+    assert main(base + ["--splits", "2", "--scores", str(tmp_path / "t.csv")]) == 2  # before: titled 'split 2'
+    assert "--splits: THUMOS'14 has one split" in _err(capsys)
+    root = _hmdb(tmp_path / "h", (1,))
+    assert main(["eval-classification", "--data", str(root), "--classes", str(tmp_path / "classes.txt"),
+                 "--scores", s]) == 2
+    assert "--classes: is for THUMOS'14 only" in _err(capsys)

@@ -99,6 +99,9 @@ def _ground_truth(args, split: int):
         rs, labels = read_thumos14_classification(os.path.join(args.data, "groundtruth"), read_class_list(args.classes),
                                                   multi_label="drop" if args.multi_label == "drop" else "keep")
         return "thumos14", rs, labels
+    if args.classes and fmt is not None:  # the dataset's own files fix the classes and their order
+        raise InputError(None, "--classes", f"is for THUMOS'14 only; {DATASET_TITLES[fmt]} reads its classes from its "
+                                            "own files: drop --classes")
     return fmt, load_recognition(args.data, split, check_videos=False), None
 
 
@@ -212,7 +215,7 @@ def run(args) -> int:
     confusion, classes, kind = None, None, None
     for k, split in enumerate(splits):
         kind, rs, all_labels = _ground_truth(args, split)
-        if kind in ("moments", "thumos14") and len(splits) > 1:
+        if kind in ("moments", "thumos14") and splits != (1,):
             raise InputError(None, "--splits", f"{DATASET_TITLES[kind]} has one split: use --splits 1")
         classes = rs.classes
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in rs.notes]
