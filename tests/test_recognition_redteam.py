@@ -253,3 +253,15 @@ def test_thumos_has_one_split_and_classes_flag_is_thumos_only(tmp_path, capsys):
     assert main(["eval-classification", "--data", str(root), "--classes", str(tmp_path / "classes.txt"),
                  "--scores", s]) == 2
     assert "--classes: is for THUMOS'14 only" in _err(capsys)
+
+
+def test_moments_scores_named_as_in_the_csv_match_even_with_shared_file_names(tmp_path, capsys):
+    root = tmp_path / "mom"
+    write_moments(root, ("x", "y"), ["x/0.mp4", "y/9.mp4"], ["x/1.mp4", "y/1.mp4"])  # '1.mp4' in both categories
+    p = tmp_path / "s.csv"  # named as validationSet.csv names them: no 'validation/' prefix; y/1 wrong
+    p.write_text("x/1.mp4,x,0.9\nx/1.mp4,y,0.1\ny/1.mp4,x,0.6\ny/1.mp4,y,0.4\n")
+    out = tmp_path / "o"
+    assert main(["eval-classification", "--data", str(root), "--scores", str(p), "--out", str(out)]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["splits"]["1"]["top1"] == pytest.approx(0.5)  # before: an error (file name '1' matched two videos)
+    assert any("2 scored videos matched test videos by the end of their path" in n for n in m["notes"])

@@ -157,7 +157,8 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
 
 
 def _align(cs, test, policy: str, where: str, excluded=frozenset()):
-    """Rows of ``cs`` in test order; a name missing a class folder maps by unique basename (said in notes).
+    """Rows of ``cs`` in test order; a name with another or no folder prefix maps to the one test video
+    sharing its longest '/'-suffix (Moments ``cat/file`` -> ``validation/cat/file``; said in notes).
     Scores of ``excluded`` videos (removed by the protocol, e.g. multi-label THUMOS'14) are ignored."""
     from annotations.errors import InputError
     from evaluators.unknown_videos import near_misses
@@ -165,19 +166,23 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
     names = [v.name for v in test]
     row = {v: i for i, v in enumerate(cs.videos)}
     notes = []
-    base_of = {}
+    tails = {}  # every '/'-suffix of a test name -> the names that end with it
     for n in names:
-        base_of.setdefault(n.rsplit("/", 1)[-1], []).append(n)
-    mapped = {}
+        parts = n.split("/")
+        for i in range(len(parts)):
+            tails.setdefault("/".join(parts[i:]), []).append(n)
+    mapped, name_set = {}, set(names)
     for v in cs.videos:
-        if v in set(names):
+        if v in name_set:
             continue
-        cands = base_of.get(v.rsplit("/", 1)[-1], [])
-        if len(cands) == 1 and cands[0] not in row:
+        parts = v.split("/")  # the longest suffix of the scored name that names one test video
+        cands = next((tails[t] for t in ("/".join(parts[i:]) for i in range(len(parts))) if t in tails), [])
+        if len(cands) == 1 and cands[0] not in row and cands[0] not in mapped:
             mapped[cands[0]] = row[v]
     if mapped:
-        notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder or case, "
-                     f"e.g. {next(iter(mapped))!r})")
+        first = next(iter(mapped))
+        notes.append(f"{len(mapped)} scored videos matched test videos by the end of their path (another or no "
+                     f"folder prefix, e.g. {cs.videos[mapped[first]]!r} as {first!r})")
     used = set(names)
     unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
     if unknown:
