@@ -265,3 +265,22 @@ def test_moments_scores_named_as_in_the_csv_match_even_with_shared_file_names(tm
     m = json.loads((out / "metrics.json").read_text())
     assert m["splits"]["1"]["top1"] == pytest.approx(0.5)  # before: an error (file name '1' matched two videos)
     assert any("2 scored videos matched test videos by the end of their path" in n for n in m["notes"])
+
+
+def test_checkpoint_of_split_1_on_split_2_is_refused(tmp_path, capsys, monkeypatch):
+    import locbench.inference.predict as P
+    from locbench.synth.recognition import make_recognition
+    from locbench.training.train import TrainConfig, train
+
+    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=1, size="32x32",
+                     frames="4,5")
+    ck = tmp_path / "run"
+    train(TrainConfig(data=str(tmp_path / "syn"), out=str(ck), epochs=1, num_frames=2, input_size=32,
+                      feature_channels=8, hidden_channels=4, spatial_widths=(4,), attention_dim=4, progress=False,
+                      device="cpu"))
+    called = []
+    monkeypatch.setattr(P, "predict_videos", lambda *a, **k: called.append(1))
+    rc = main(["eval-classification", "--data", str(tmp_path / "syn"), "--splits", "2", "--checkpoint",
+               str(ck / "last.pt"), "--out", str(tmp_path / "o")])
+    err = _err(capsys)  # before: split 2 scored with a model that trained on some of its test videos
+    assert rc == 2 and not called and "trained on split 1, whose training list holds test videos of split 2" in err

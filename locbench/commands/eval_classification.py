@@ -142,7 +142,12 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
 
         from locbench.model.checkpoint import load_checkpoint
 
-        load_checkpoint(value, expect_classes=classes)  # a checkpoint of another dataset fails before any video runs
+        ckpt = load_checkpoint(value, expect_classes=classes)  # another dataset's fails before any video runs
+        trained = ((ckpt.selection or {}).get("split") or {}).get("official_split")
+        if kind in ("hmdb51", "ucf101") and trained not in (None, split):  # its training videos are test videos here
+            raise InputError(value, "official_split", f"trained on split {trained}, whose training list holds test "
+                                                      f"videos of split {split}: give, for each of --splits, the "
+                                                      "checkpoint trained on that split")
         folder = os.path.join(args.out or ".", f"attention_split{split}")
         predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
                        untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True)
