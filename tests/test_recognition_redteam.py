@@ -284,3 +284,9 @@ def test_checkpoint_of_split_1_on_split_2_is_refused(tmp_path, capsys, monkeypat
                str(ck / "last.pt"), "--out", str(tmp_path / "o")])
     err = _err(capsys)  # before: split 2 scored with a model that trained on some of its test videos
     assert rc == 2 and not called and "trained on split 1, whose training list holds test videos of split 2" in err
+
+
+def test_ablate_moments_split_2_names_the_flag(tmp_path, capsys):
+    write_moments(tmp_path / "mom", ("x", "y"), ["x/0.mp4", "y/9.mp4"], ["x/1.mp4", "y/1.mp4"])
+    rc = main(["ablate", "--data", str(tmp_path / "mom"), *ABL, "--official-split", "2", "--out", str(tmp_path / "a")])
+    assert rc == 2 and "--official-split: Moments in Time has one split" in _err(capsys)

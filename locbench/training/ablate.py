@@ -77,6 +77,9 @@ def _test_split(data: str, official_split: int):
         load_recognition(data, official_split)  # names a dataset root one level down, if there is one
         raise InputError(data, None, "ablate needs a recognition dataset root (HMDB51, UCF101 or Moments in Time; "
                                      "see docs/recognition.md or `locbench synth --kind hmdb51`)")
+    if detect_format(data) == "moments" and official_split != 1:
+        raise InputError(data, "official_split", f"Moments in Time has one split (training / validation), got "
+                                                 f"{official_split}: use official_split=1")
     split = load_recognition(data, official_split)
     for side, videos in (("training", split.train), ("test", split.test)):
         if not videos:  # an empty list would train nothing, or test nothing, and still fill the table
