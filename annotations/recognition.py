@@ -495,7 +495,9 @@ def read_class_scores(path: str | os.PathLike, classes, video_list: str | os.Pat
         if not row or not "".join(row).strip():
             continue
         if len(row) != 3:
-            raise InputError(p, f"line {n}", f"expected 'video,class,score', found {len(row)} columns")
+            wide = " (one column per class? write one 'video,class,score' row per class)" \
+                if len(row) == len(classes) + 1 else ""
+            raise InputError(p, f"line {n}", f"expected 'video,class,score', found {len(row)} columns{wide}")
         video, cls, score = (x.strip() for x in row)
         if not rows and (video.lower(), cls.lower(), score.lower()) == ("video", "class", "score"):
             continue

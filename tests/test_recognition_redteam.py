@@ -290,3 +290,14 @@ def test_ablate_moments_split_2_names_the_flag(tmp_path, capsys):
     write_moments(tmp_path / "mom", ("x", "y"), ["x/0.mp4", "y/9.mp4"], ["x/1.mp4", "y/1.mp4"])
     rc = main(["ablate", "--data", str(tmp_path / "mom"), *ABL, "--official-split", "2", "--out", str(tmp_path / "a")])
     assert rc == 2 and "--official-split: Moments in Time has one split" in _err(capsys)
+
+
+def test_topk_1_gives_one_top1_column_and_wide_csv_is_named(tmp_path, capsys):
+    root = _hmdb(tmp_path / "h", (1,))
+    assert main(["eval-classification", "--data", str(root), "--scores", _csv(tmp_path / "s.csv"), "--topk", "1"]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| Method"))
+    assert header.count("top-1") == 1  # before: two identical top-1 columns
+    wide = tmp_path / "w.csv"
+    wide.write_text("video,a,b,c\n" + "".join(f"{n},{','.join(map(str, r))}\n" for (n, _), r in zip(TEST, SCORES)))
+    with pytest.raises(InputError, match="found 4 columns \\(one column per class"):
+        read_class_scores(wide, CLASSES)

@@ -254,7 +254,7 @@ def run(args) -> int:
     summary = {key: mean_std([per_split[s][key] for s in splits]) for key in keys}
     title = DATASET_TITLES.get(kind, kind)
     method = args.name or os.path.basename(os.path.normpath(values[0]))
-    cols = ("top1", f"top{args.topk}", "mean_per_class") + (("top1_in_label_set", "mAP") if "mAP" in keys else ())
+    cols = tuple(dict.fromkeys(("top1", f"top{args.topk}", "mean_per_class")))  # --topk 1: one top-1 column + (("top1_in_label_set", "mAP") if "mAP" in keys else ())
     labels_ = {"top1": "top-1", f"top{args.topk}": f"top-{args.topk}", "mean_per_class": "mean per class",
                "top1_in_label_set": "top-1 in label set", "mAP": "mAP"}
 
