@@ -301,3 +301,13 @@ def test_topk_1_gives_one_top1_column_and_wide_csv_is_named(tmp_path, capsys):
     wide.write_text("video,a,b,c\n" + "".join(f"{n},{','.join(map(str, r))}\n" for (n, _), r in zip(TEST, SCORES)))
     with pytest.raises(InputError, match="found 4 columns \\(one column per class"):
         read_class_scores(wide, CLASSES)
+
+
+def test_ablate_corrupt_row_result_is_one_line(tmp_path, capsys):
+    root = _hmdb(tmp_path / "h", (1,))
+    row = tmp_path / "abl" / "h" / "small" / "full" / "seed0"
+    row.mkdir(parents=True)
+    (row / "result.json").write_text('{"top1": 0.5')  # edited by hand, or cut short by a full disk
+    rc = main(["ablate", "--data", str(root), *ABL, "--rows", "full", "--out", str(tmp_path / "abl")])
+    err = _err(capsys)
+    assert rc == 2 and "unreadable row result" in err and "delete the row folder" in err

@@ -181,8 +181,13 @@ def _row_state(spec: RunSpec) -> tuple:
     retrained), ("error", message) for one finished with other settings, else ("train", resume)."""
     result_path = os.path.join(spec.folder, "result.json")
     if os.path.isfile(result_path):
-        with open(result_path) as f:
-            done = json.load(f)
+        try:
+            with open(result_path) as f:
+                done = json.load(f)
+            RowResult(**{k: done[k] for k in RowResult.__dataclass_fields__})
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return "error", (result_path, f"unreadable row result ({type(e).__name__}: {str(e)[:80]}); delete the "
+                                          "row folder to rerun it")
         if done.get("train_config") != _fingerprint(spec.train):
             return "error", (result_path, "this row was run with other settings; choose another output folder "
                                           "(or delete the folder to rerun it)")
