@@ -311,3 +311,21 @@ def test_ablate_corrupt_row_result_is_one_line(tmp_path, capsys):
     rc = main(["ablate", "--data", str(root), *ABL, "--rows", "full", "--out", str(tmp_path / "abl")])
     err = _err(capsys)
     assert rc == 2 and "unreadable row result" in err and "delete the row folder" in err
+
+
+def test_baseline_checkpoint_scores_as_ablate_did(tmp_path, capsys):
+    from locbench.synth.recognition import make_recognition
+
+    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=2, size="32x32",
+                     frames="4,5")
+    assert main(["ablate", "--data", str(tmp_path / "syn"), *ABL, "--rows", "baseline", "--out",
+                 str(tmp_path / "abl")]) == 0
+    row = tmp_path / "abl" / "syn" / "small" / "baseline" / "seed0"
+    want = json.loads((row / "result.json").read_text())["top1"]
+    out = tmp_path / "ev"
+    rc = main(["eval-classification", "--data", str(tmp_path / "syn"), "--checkpoint", str(row / "run" / "last.pt"),
+               "--device", "cpu", "--out", str(out)])
+    assert rc == 0  # before: AttributeError traceback inside predict ('MeanPoolHead' has no 'spatial')
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["splits"]["1"]["top1"] == pytest.approx(want)
+    assert any("plain-backbone (meanpool) checkpoint" in n for n in m["notes"])

@@ -148,9 +148,12 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
             raise InputError(value, "official_split", f"trained on split {trained}, whose training list holds test "
                                                       f"videos of split {split}: give, for each of --splits, the "
                                                       "checkpoint trained on that split")
+        if ckpt.config.head == "meanpool":  # the plain-backbone baseline has no attention to write
+            return _baseline_scores(args, value, split, kind)
         folder = os.path.join(args.out or ".", f"attention_split{split}")
         predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
-                       untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True)
+                       untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True,
+                       overwrite=bool(args.overwrite))  # --overwrite redoes another checkpoint's attention files
     from locbench.inference.attention import load_attention_dir
 
     recs = load_attention_dir(folder)
@@ -159,6 +162,26 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
             raise InputError(folder, f"video {r.video!r}", f"attention file classes {list(r.classes)[:3]}... are not the "
                                                            f"dataset's {len(classes)} classes in order")
     return ClassScores(tuple(r.video for r in recs), tuple(classes), np.stack([r.class_scores for r in recs]), folder)
+
+
+BASELINE_NOTE = ("plain-backbone (meanpool) checkpoint: scored on one centre clip per test video, as ablate "
+                 "tests its rows (it has no attention files)")
+
+
+def _baseline_scores(args, checkpoint: str, split: int, kind: str):
+    """ClassScores of a meanpool checkpoint on the split's test videos (centre clips, as ablate scores rows)."""
+    from annotations.errors import InputError
+    from annotations.recognition import load_recognition
+    from annotations.types import ClassScores
+    from locbench.training.ablate import accuracy_on_test
+    from locbench.training.distributed import resolve_device
+
+    if kind not in ("hmdb51", "ucf101", "moments"):
+        raise InputError(checkpoint, None, "a plain-backbone (meanpool) checkpoint is scored on trimmed HMDB51, UCF101 "
+                                           "or Moments in Time videos only")
+    rs = load_recognition(args.data, split)  # with the video paths, checked on disk
+    _, names, scores = accuracy_on_test(checkpoint, rs, str(resolve_device(args.device)), max(1, args.batch_size))
+    return ClassScores(tuple(names), rs.classes, scores, checkpoint)
 
 
 def _align(cs, test, policy: str, where: str, excluded=frozenset()):
@@ -233,6 +256,8 @@ def run(args) -> int:
         excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
         scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
         notes += align_notes
+        if cs.source == values[k] and mode == "checkpoint" and BASELINE_NOTE not in notes:
+            notes.append(BASELINE_NOTE)
         labels = np.array([v.label for v in rs.test], dtype=np.int64)
         res = classification_metrics(scores, labels, topk=(1, args.topk))
         warnings += [w for w in res.warnings if w not in warnings]
