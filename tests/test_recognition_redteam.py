@@ -329,3 +329,21 @@ def test_baseline_checkpoint_scores_as_ablate_did(tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["splits"]["1"]["top1"] == pytest.approx(want)
     assert any("plain-backbone (meanpool) checkpoint" in n for n in m["notes"])
+
+
+@pytest.mark.slow
+def test_overwrite_redoes_attention_files_of_another_checkpoint(tmp_path, capsys):
+    from locbench.synth.recognition import make_recognition
+
+    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=2, size="32x32",
+                     frames="4,5")
+    assert main(["ablate", "--data", str(tmp_path / "syn"), *ABL, "--rows", "full", "--seeds", "0,1", "--out",
+                 str(tmp_path / "abl")]) == 0
+    ck = [tmp_path / "abl" / "syn" / "small" / "full" / f"seed{k}" / "run" / "last.pt" for k in (0, 1)]
+    out = tmp_path / "ev"
+    base = ["eval-classification", "--data", str(tmp_path / "syn"), "--device", "cpu", "--out", str(out)]
+    assert main(base + ["--checkpoint", str(ck[0])]) == 0
+    capsys.readouterr()
+    assert main(base + ["--checkpoint", str(ck[1]), "--overwrite"]) == 0  # before: exit 2, 'pass --overwrite'
+    info = json.loads((out / "attention_split1" / "predict_info.json").read_text())
+    assert info["checkpoint"] == str(ck[1])
