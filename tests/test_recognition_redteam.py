@@ -347,3 +347,18 @@ def test_overwrite_redoes_attention_files_of_another_checkpoint(tmp_path, capsys
     assert main(base + ["--checkpoint", str(ck[1]), "--overwrite"]) == 0  # before: exit 2, 'pass --overwrite'
     info = json.loads((out / "attention_split1" / "predict_info.json").read_text())
     assert info["checkpoint"] == str(ck[1])
+
+
+def test_scores_of_another_split_say_so(tmp_path, capsys):
+    root = tmp_path / "h"
+    for split, test in ((1, TEST), (2, [("a/a0", 0), ("b/b0", 1), ("c/c0", 2)])):
+        tags = {c: [(n.split("/")[1], 2) for n, lab in test if CLASSES[lab] == c] for c in CLASSES}
+        for c in CLASSES:  # the other split's test clips train here
+            tags[c] += [(n.split("/")[1], 1) for n, lab in (TEST + [("a/a0", 0), ("b/b0", 1), ("c/c0", 2)])
+                        if CLASSES[lab] == c and (n, lab) not in test]
+        write_hmdb51_splits(root, tags, split)
+    s1 = _csv(tmp_path / "s1.csv")
+    for policy in ("error", "drop"):  # before: 'pass --unknown-videos drop', which then failed on missing scores
+        rc = main(["eval-classification", "--data", str(root), "--splits", "2", "--scores", s1,
+                   "--unknown-videos", policy])
+        assert rc == 2 and "none of its 4 scored videos is a test video of this split" in _err(capsys)

@@ -213,6 +213,10 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
                      f"folder prefix, e.g. {cs.videos[mapped[first]]!r} as {first!r})")
     used = set(names)
     unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
+    if unknown and len(unknown) == len(cs.videos):  # dropping them all would leave nothing: say what it looks like
+        raise InputError(where, None, f"none of its {len(unknown)} scored videos is a test video of this split (first: "
+                                      f"{unknown[0]!r}, expected e.g. {names[0]!r}): scores of another split or "
+                                      "dataset? give one file per split, in the order of --splits")
     if unknown:
         close = near_misses(unknown, names)
         if policy == "error" or close:
