@@ -576,14 +576,23 @@ def load_recognition(root: str | os.PathLike, split: int = 1, fmt: str | None = 
         raise InputError(r, None, "not a recognition dataset root: expected testTrainMulti_7030_splits/ (HMDB51), "
                                   "ucfTrainTestlist/classInd.txt (UCF101) or trainingSet.csv + validationSet.csv + "
                                   "moments_categories.txt (Moments in Time)")
+    def no_videos(where: str):  # the lists alone would give videos without paths: training would crash on them
+        return InputError(r, None, f"no video folder ({where}): training and testing read the videos; put them there")
+
     if fmt == "hmdb51":
-        return read_hmdb51(r, split, hmdb51_video_folder(r) if check_videos else None,
-                           missing_videos=missing_videos or "error")
+        vf = hmdb51_video_folder(r) if check_videos else None
+        if check_videos and vf is None:
+            raise no_videos("expected the class folders of .avi clips in <root>/videos/ or beside the split folder")
+        return read_hmdb51(r, split, vf, missing_videos=missing_videos or "error")
     if fmt == "ucf101":
+        if check_videos and not os.path.isdir(os.path.join(r, UCF_VIDEO_DIR)):
+            raise no_videos(f"expected <root>/{UCF_VIDEO_DIR}/<Class>/v_<Class>_gXX_cXX.avi")
         return read_ucf101(r, split, missing_videos=missing_videos or "error", check_videos=check_videos)
     if fmt == "moments":
         if split not in (1, None):
             raise InputError(None, "split", "Moments in Time has one split (training / validation)")
+        if check_videos and not any(os.path.isdir(os.path.join(r, d)) for d in ("training", "validation")):
+            raise no_videos("expected <root>/training/<category>/<file>.mp4 and <root>/validation/...")
         return read_moments(r, missing_videos or "skip", check_videos)
     raise InputError(None, "fmt", f"unknown recognition format {fmt!r}; choose {', '.join(FORMATS[:3])}")
 

@@ -23,6 +23,15 @@ def _hmdb(root, splits=(1, 2, 3)):
     return root
 
 
+def _touch_videos(root, sub, names):
+    """Empty files where the layout expects the videos (the readers check they exist; nothing decodes them)."""
+    for n in names:
+        f = root / sub / n
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"")
+    return root
+
+
 def _csv(path, header="video,class,score", name=lambda n: n, cls=lambda c: c):
     lines = [header] if header else []
     lines += [f"{name(n)},{cls(c)},{v}" for (n, _), row in zip(TEST, SCORES) for c, v in zip(CLASSES, row)]
@@ -192,6 +201,7 @@ def test_ablate_empty_training_list_is_refused(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
     _ucf(tmp_path / "u")
+    _touch_videos(tmp_path / "u", "UCF-101", ["Aa/v_Aa_g08_c01.avi", "Bb/v_Bb_g08_c01.avi"])
     (tmp_path / "u" / "ucfTrainTestlist" / "trainlist01.txt").write_text("")
     rc = main(["ablate", "--data", str(tmp_path / "u"), *ABL, "--rows", "full", "--out", str(tmp_path / "abl")])
     assert rc == 2 and "no training video in this split" in _err(capsys)
@@ -305,6 +315,7 @@ def test_topk_1_gives_one_top1_column_and_wide_csv_is_named(tmp_path, capsys):
 
 def test_ablate_corrupt_row_result_is_one_line(tmp_path, capsys):
     root = _hmdb(tmp_path / "h", (1,))
+    _touch_videos(root, "videos", [f"{c}/{c}0.avi" for c in CLASSES] + [n + ".avi" for n, _ in TEST])
     row = tmp_path / "abl" / "h" / "small" / "full" / "seed0"
     row.mkdir(parents=True)
     (row / "result.json").write_text('{"top1": 0.5')  # edited by hand, or cut short by a full disk
@@ -362,3 +373,17 @@ def test_scores_of_another_split_say_so(tmp_path, capsys):
         rc = main(["eval-classification", "--data", str(root), "--splits", "2", "--scores", s1,
                    "--unknown-videos", policy])
         assert rc == 2 and "none of its 4 scored videos is a test video of this split" in _err(capsys)
+
+
+def test_lists_without_videos_fail_in_one_line_for_train_and_ablate(tmp_path, capsys):
+    root = _hmdb(tmp_path / "h", (1,))  # split files only, no videos/ folder
+    with pytest.raises(InputError, match="no video folder"):
+        load_recognition(root, 1)
+    assert load_recognition(root, 1, check_videos=False).test  # reading the lists alone is fine
+    rc = main(["ablate", "--data", str(root), *ABL, "--rows", "full", "--out", str(tmp_path / "a")])
+    assert rc == 2 and "no video folder" in _err(capsys)  # before: TypeError traceback inside training
+    rc = main(["train", "--data", str(root), "--out", str(tmp_path / "t"), "--epochs", "1", "--no-progress"])
+    assert rc == 2 and "no video folder" in _err(capsys)
+    _ucf(tmp_path / "u")
+    with pytest.raises(InputError, match="no video folder \\(expected <root>/UCF-101/"):
+        load_recognition(tmp_path / "u", 1)

@@ -83,7 +83,9 @@ def _test_split(data: str, official_split: int):
     split = load_recognition(data, official_split)
     for side, videos in (("training", split.train), ("test", split.test)):
         if not videos:  # an empty list would train nothing, or test nothing, and still fill the table
-            raise InputError(data, f"split {official_split}", f"no {side} video in this split; check its split files")
+            why = (f"{split.num_missing} listed videos are missing on disk and were skipped" if split.num_missing
+                   else "check its split files")
+            raise InputError(data, f"split {official_split}", f"no {side} video in this split ({why})")
     return split
 
 
