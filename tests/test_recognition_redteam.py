@@ -387,3 +387,14 @@ def test_lists_without_videos_fail_in_one_line_for_train_and_ablate(tmp_path, ca
     _ucf(tmp_path / "u")
     with pytest.raises(InputError, match="no video folder \\(expected <root>/UCF-101/"):
         load_recognition(tmp_path / "u", 1)
+
+
+def test_ablate_resnet_at_32_px_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    import locbench.training.ablate as A
+
+    monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
+    root = _hmdb(tmp_path / "h", (1,))
+    rc = main(["ablate", "--data", str(root), "--backbones", "resnet18", "--input-size", "32", "--rows", "full",
+               "--out", str(tmp_path / "a")])
+    err = _err(capsys)  # before: BatchNorm ValueError traceback on a batch of one 1x1 map
+    assert rc == 2 and "--input-size: 32 px gives resnet18 a 1x1 feature map" in err and "--input-size 64 or more" in err

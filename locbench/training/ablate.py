@@ -289,6 +289,15 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
         if not os.path.isfile(path):  # before any row trains, not when the row that needs it starts
             raise InputError(path, None, f"{bb} weights file does not exist")
     check_ablation_out(out)
+    from locbench.model.registry import BACKBONES
+
+    size = base.input_size
+    small = [bb for bb in backbones if bb in BACKBONES and size is not None and size // BACKBONES[bb].stride < 2]
+    if small:  # a 1x1 map leaves spatial attention nothing to choose, and BatchNorm fails on a batch of one
+        bb = small[0]
+        raise InputError(None, "input_size", f"{size} px gives {bb} a {max(size // BACKBONES[bb].stride, 0)}x"
+                                             f"{max(size // BACKBONES[bb].stride, 0)} feature map (stride "
+                                             f"{BACKBONES[bb].stride}); use input_size={2 * BACKBONES[bb].stride} or more")
     splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
     if len(splits) != len(data):
         raise InputError(None, "data", "two dataset roots with the same folder name")
