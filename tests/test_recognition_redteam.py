@@ -393,8 +393,9 @@ def test_ablate_resnet_at_32_px_is_refused_before_training(tmp_path, capsys, mon
     import locbench.training.ablate as A
 
     monkeypatch.setattr(A, "run_one", lambda *a, **k: pytest.fail("a row trained"))
-    root = _hmdb(tmp_path / "h", (1,))
-    rc = main(["ablate", "--data", str(root), "--backbones", "resnet18", "--input-size", "32", "--rows", "full",
-               "--out", str(tmp_path / "a")])
-    err = _err(capsys)  # before: BatchNorm ValueError traceback on a batch of one 1x1 map
+    root = _hmdb(tmp_path / "h", (1,))  # 3 training clips in batches of 2: the last batch is one clip
+    _touch_videos(root, "videos", [f"{c}/{c}0.avi" for c in CLASSES] + [n + ".avi" for n, _ in TEST])
+    rc = main(["ablate", "--data", str(root), "--backbones", "resnet18", "--input-size", "32", "--batch-size", "2",
+               "--rows", "full", "--out", str(tmp_path / "a")])
+    err = _err(capsys)  # before: BatchNorm ValueError traceback on the batch of one 1x1 map
     assert rc == 2 and "--input-size: 32 px gives resnet18 a 1x1 feature map" in err and "--input-size 64 or more" in err

@@ -266,6 +266,26 @@ def tables(results: list[RowResult], rows, backbones, datasets, seeds, notes=())
     return out
 
 
+def _check_last_batch(splits: dict, base, backbones) -> None:
+    """InputError where training would end an epoch on one clip whose feature map is 1x1 (a ResNet under
+    64 px): BatchNorm cannot train on a single value per channel and would stop the run with a traceback."""
+    from locbench.model.registry import BACKBONES
+
+    size = base.input_size
+    tiny = [bb for bb in backbones if bb in BACKBONES and size is not None and size // BACKBONES[bb].stride < 2]
+    if not tiny:
+        return
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    bs = max(1, base.batch_size or 1)
+    for name, sp in splits.items():
+        per_rank = -(-len(sp.train) // world)
+        if base.holdout or per_rank % bs == 1:
+            bb, stride = tiny[0], BACKBONES[tiny[0]].stride
+            raise InputError(None, "input_size", f"{size} px gives {bb} a 1x1 feature map (stride {stride}) and "
+                                                 f"{name}'s training batches may end on one clip, which BatchNorm "
+                                                 f"cannot train on; use input_size={2 * stride} or more")
+
+
 def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=None, seeds=(0,), official_split: int = 1,
                  weights: dict | None = None, device: str = "auto", progress: bool = True, log=print) -> tuple:
     """Run every row (skipping finished ones) and return (results, tables)."""
@@ -289,18 +309,10 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
         if not os.path.isfile(path):  # before any row trains, not when the row that needs it starts
             raise InputError(path, None, f"{bb} weights file does not exist")
     check_ablation_out(out)
-    from locbench.model.registry import BACKBONES
-
-    size = base.input_size
-    small = [bb for bb in backbones if bb in BACKBONES and size is not None and size // BACKBONES[bb].stride < 2]
-    if small:  # a 1x1 map leaves spatial attention nothing to choose, and BatchNorm fails on a batch of one
-        bb = small[0]
-        raise InputError(None, "input_size", f"{size} px gives {bb} a {max(size // BACKBONES[bb].stride, 0)}x"
-                                             f"{max(size // BACKBONES[bb].stride, 0)} feature map (stride "
-                                             f"{BACKBONES[bb].stride}); use input_size={2 * BACKBONES[bb].stride} or more")
     splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
     if len(splits) != len(data):
         raise InputError(None, "data", "two dataset roots with the same folder name")
+    _check_last_batch(splits, base, backbones)
     data_notes = tuple(f"{name}: {n}" for name, sp in splits.items() for n in sp.notes)  # e.g. videos skipped
     base = dataclasses.replace(base, official_split=official_split)
     specs = plan_runs(data, out, base, backbones, rows, seeds, weights)
