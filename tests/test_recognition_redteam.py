@@ -294,6 +294,11 @@ def test_checkpoint_of_split_1_on_split_2_is_refused(tmp_path, capsys, monkeypat
                str(ck / "last.pt"), "--out", str(tmp_path / "o")])
     err = _err(capsys)  # before: split 2 scored with a model that trained on some of its test videos
     assert rc == 2 and not called and "trained on split 1, whose training list holds test videos of split 2" in err
+    att = tmp_path / "att"  # attention files of that checkpoint: predict_info.json names it
+    att.mkdir()
+    (att / "predict_info.json").write_text(json.dumps({"checkpoint": str(ck / "last.pt")}))
+    rc = main(["eval-classification", "--data", str(tmp_path / "syn"), "--splits", "2", "--attention", str(att)])
+    assert rc == 2 and "trained on split 1, whose training list holds test videos of split 2" in _err(capsys)
 
 
 def test_ablate_moments_split_2_names_the_flag(tmp_path, capsys):

@@ -136,6 +136,7 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
         return read_class_scores(value, classes, vl)
     if mode == "attention":
         folder = value
+        _check_attention_split(folder, kind, split)
     else:
         from locbench.inference.predict import predict_videos
         from locbench.video.layout import video_name
@@ -143,11 +144,7 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
         from locbench.model.checkpoint import load_checkpoint
 
         ckpt = load_checkpoint(value, expect_classes=classes)  # another dataset's fails before any video runs
-        trained = ((ckpt.selection or {}).get("split") or {}).get("official_split")
-        if kind in ("hmdb51", "ucf101") and trained not in (None, split):  # its training videos are test videos here
-            raise InputError(value, "official_split", f"trained on split {trained}, whose training list holds test "
-                                                      f"videos of split {split}: give, for each of --splits, the "
-                                                      "checkpoint trained on that split")
+        _check_trained_split(ckpt, kind, split, value, "checkpoint")
         if ckpt.config.head == "meanpool":  # the plain-backbone baseline has no attention to write
             return _baseline_scores(args, value, split, kind)
         folder = os.path.join(args.out or ".", f"attention_split{split}")
@@ -162,6 +159,34 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
             raise InputError(folder, f"video {r.video!r}", f"attention file classes {list(r.classes)[:3]}... are not the "
                                                            f"dataset's {len(classes)} classes in order")
     return ClassScores(tuple(r.video for r in recs), tuple(classes), np.stack([r.class_scores for r in recs]), folder)
+
+
+def _check_trained_split(ckpt, kind: str, split: int, where: str, what: str) -> None:
+    """InputError when an HMDB51 / UCF101 checkpoint trained on another split (its training videos are test videos here)."""
+    from annotations.errors import InputError
+
+    trained = ((ckpt.selection or {}).get("split") or {}).get("official_split")
+    if kind in ("hmdb51", "ucf101") and trained not in (None, split):
+        raise InputError(where, None, f"trained on split {trained}, whose training list holds test videos "
+                                                  f"of split {split}: give, for each of --splits, the {what} of the "
+                                                  "model trained on that split")
+
+
+def _check_attention_split(folder: str, kind: str, split: int) -> None:
+    """The split check for attention files, through the checkpoint their predict_info.json names (if still there)."""
+    import json
+
+    from locbench.model.checkpoint import load_checkpoint
+
+    if kind not in ("hmdb51", "ucf101"):
+        return
+    try:
+        with open(os.path.join(folder, "predict_info.json"), encoding="utf-8") as f:
+            path = json.load(f).get("checkpoint")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(path, str) and os.path.isfile(path):
+        _check_trained_split(load_checkpoint(path), kind, split, folder, "attention files")
 
 
 BASELINE_NOTE = ("plain-backbone (meanpool) checkpoint: scored on one centre clip per test video, as ablate "
