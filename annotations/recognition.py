@@ -152,6 +152,14 @@ def read_hmdb51(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
     if not files:
         raise InputError(sdir, None, f"no <class>{suffix} file (expected the official testTrainMulti_7030_splits)")
     names = tuple(sorted(f[: -len(suffix)] for f in files))  # by class name: kick before kick_ball
+    if classes is None:  # a class with files for other splits but not this one would silently vanish
+        others = {m.group(1) for f in os.listdir(sdir) if (m := re.match(r"^(.+)_test_split[123]\.txt$", f))}
+        lacking = sorted(others - set(names))
+        if lacking:
+            raise InputError(sdir, None, f"no split file for class {lacking[0]!r} in split {split} "
+                                         f"({lacking[0]}{suffix}), though it has files for other splits; "
+                                         f"restore the {len(lacking)} missing files (the classes would change "
+                                         "between splits)")
     if classes is not None:
         want = tuple(classes)
         extra = sorted(set(names) - set(want))
@@ -249,8 +257,8 @@ def read_ucf101(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
                 missing_videos: str = "error", check_videos: bool = True) -> RecognitionSplit:
     """One official UCF101 split from ``<root>/ucfTrainTestlist/`` (or ``root`` itself).
 
-    The label of a test line is its folder (testlists carry no id); a trainlist id must agree with
-    its folder. ``videos``: the ``UCF-101`` folder (default ``<root>/UCF-101`` when it exists and
+    The label of a test line is its folder (testlists carry no id; the id some copies add must agree
+    with the folder, as a trainlist id must). ``videos``: the ``UCF-101`` folder (default ``<root>/UCF-101`` when it exists and
     ``check_videos``).
     """
     split = _check_split(split)
@@ -268,14 +276,14 @@ def read_ucf101(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
             rel = parts[0].replace("\\", "/")
             if side == "train" and len(parts) != 2:
                 raise InputError(path, f"line {n}", f"expected '<Class>/<clip>.avi <class id>', found {' '.join(parts)!r}")
-            if side == "test" and len(parts) != 1:
+            if side == "test" and len(parts) not in (1, 2):  # some releases give testlist ids; checked below
                 raise InputError(path, f"line {n}", f"expected '<Class>/<clip>.avi' (testlists have no id), "
                                                     f"found {' '.join(parts)!r}")
             folder = rel.split("/")[0] if "/" in rel else None
             if folder not in index:
                 raise InputError(path, f"line {n}", f"unknown class {folder!r}: not in classInd.txt")
             label = index[folder]
-            if side == "train":
+            if len(parts) == 2:
                 if not parts[1].isdigit() or not 1 <= int(parts[1]) <= len(classes):
                     raise InputError(path, f"line {n}", f"class id {parts[1]!r} is not in 1..{len(classes)} (1-based)")
                 if int(parts[1]) - 1 != label:
@@ -462,6 +470,9 @@ def read_class_scores(path: str | os.PathLike, classes, video_list: str | os.Pat
 
     p = os.fspath(path)
     classes = tuple(classes)
+    if p.lower().endswith(".npz"):
+        raise InputError(p, None, "a .npz archive is not a score file: save the (videos, classes) array with "
+                                  "np.save as .npy (with its video list), or write a video,class,score CSV")
     if p.endswith(".npy"):
         if video_list is None:
             raise InputError(p, None, "a .npy score array needs its video list (video_list=, one name per line)")
@@ -484,18 +495,25 @@ def read_class_scores(path: str | os.PathLike, classes, video_list: str | os.Pat
         if not row or not "".join(row).strip():
             continue
         if len(row) != 3:
-            raise InputError(p, f"line {n}", f"expected 'video,class,score', found {len(row)} columns")
+            wide = " (one column per class? write one 'video,class,score' row per class)" \
+                if len(row) == len(classes) + 1 else ""
+            raise InputError(p, f"line {n}", f"expected 'video,class,score', found {len(row)} columns{wide}")
         video, cls, score = (x.strip() for x in row)
-        if n == 1 and (video, cls, score) == ("video", "class", "score"):
+        if not rows and (video.lower(), cls.lower(), score.lower()) == ("video", "class", "score"):
             continue
         try:
             value = float(score)
         except ValueError:
-            raise InputError(p, f"line {n}", f"score {score!r} is not a number") from None
+            hint = ("; a header line must read 'video,class,score'" if not rows and cls not in index else "")
+            raise InputError(p, f"line {n}", f"score {score!r} is not a number{hint}") from None
         if value != value or value in (float("inf"), float("-inf")):
             raise InputError(p, f"line {n}", f"score {score!r} is not finite")
         if cls not in index:
-            raise InputError(p, f"line {n}", f"unknown class {cls!r}: not in the class list")
+            hint = ""
+            if cls.isdigit():  # 0- or 1-based ids are ambiguous: a wrong guess shifts every label silently
+                hint = (f"; name classes, not ids (0- and 1-based ids cannot be told apart): {classes[0]!r}, "
+                        f"{classes[1] if len(classes) > 1 else ''!r}, ...")
+            raise InputError(p, f"line {n}", f"unknown class {cls!r}: not in the class list{hint}")
         per = rows.setdefault(strip_video_ext(video.replace("\\", "/")), {})
         if index[cls] in per:
             raise InputError(p, f"line {n}", f"video {video!r} has a second score for class {cls!r}")
@@ -551,17 +569,30 @@ def load_recognition(root: str | os.PathLike, split: int = 1, fmt: str | None = 
     r = os.fspath(root)
     fmt = fmt or detect_format(r)
     if fmt is None:
+        below = sorted(e for e in (os.listdir(r) if os.path.isdir(r) else ()) if detect_format(os.path.join(r, e)))
+        if below:  # `synth --out X` puts the root at X/<kind>: a common slip
+            raise InputError(r, None, f"not a recognition dataset root, but {os.path.join(r, below[0])} is: give that "
+                                      "folder")
         raise InputError(r, None, "not a recognition dataset root: expected testTrainMulti_7030_splits/ (HMDB51), "
                                   "ucfTrainTestlist/classInd.txt (UCF101) or trainingSet.csv + validationSet.csv + "
                                   "moments_categories.txt (Moments in Time)")
+    def no_videos(where: str):  # the lists alone would give videos without paths: training would crash on them
+        return InputError(r, None, f"no video folder ({where}): training and testing read the videos; put them there")
+
     if fmt == "hmdb51":
-        return read_hmdb51(r, split, hmdb51_video_folder(r) if check_videos else None,
-                           missing_videos=missing_videos or "error")
+        vf = hmdb51_video_folder(r) if check_videos else None
+        if check_videos and vf is None:
+            raise no_videos("expected the class folders of .avi clips in <root>/videos/ or beside the split folder")
+        return read_hmdb51(r, split, vf, missing_videos=missing_videos or "error")
     if fmt == "ucf101":
+        if check_videos and not os.path.isdir(os.path.join(r, UCF_VIDEO_DIR)):
+            raise no_videos(f"expected <root>/{UCF_VIDEO_DIR}/<Class>/v_<Class>_gXX_cXX.avi")
         return read_ucf101(r, split, missing_videos=missing_videos or "error", check_videos=check_videos)
     if fmt == "moments":
         if split not in (1, None):
             raise InputError(None, "split", "Moments in Time has one split (training / validation)")
+        if check_videos and not any(os.path.isdir(os.path.join(r, d)) for d in ("training", "validation")):
+            raise no_videos("expected <root>/training/<category>/<file>.mp4 and <root>/validation/...")
         return read_moments(r, missing_videos or "skip", check_videos)
     raise InputError(None, "fmt", f"unknown recognition format {fmt!r}; choose {', '.join(FORMATS[:3])}")
 

@@ -4,7 +4,8 @@ Pure numpy. Conventions (``docs/recognition.md``):
 
 - A video's rank of class ``c`` is the number of classes with a strictly higher score, plus the
   number with an *equal* score and a lower class index (ties go to the lower index, as
-  ``np.argsort(-scores, kind="stable")``). Top-k is a hit when the true class's rank is < k.
+  ``np.argsort(-scores, kind="stable")``). Top-k is a hit when the true class's rank is < k. Videos
+  with a tie at their top score are counted in a warning.
 - Mean per-class accuracy averages top-1 accuracy over the classes that have at least one video.
 - The multi-label THUMOS'14 rules: ``top1_in_label_set`` (top-1 is any of the video's classes) and
   ``mean_average_precision`` (per class, videos ranked by that class's score, non-interpolated AP =
@@ -111,6 +112,10 @@ def classification_metrics(scores, labels, topk=(1, 5)) -> ClassificationResult:
     count = confusion.sum(1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.where(count > 0, np.diag(confusion) / np.maximum(count, 1), np.nan)
+    tied = int(((s == s.max(1, keepdims=True)).sum(1) > 1).sum())
+    if tied:  # a constant or saturated score would quietly credit the lowest class index
+        warnings.append(f"{tied} of {v} videos have several classes tied at their top score: top-1 goes to the "
+                        "lowest class index (check the scores are not constant or rounded)")
     missing = int((count == 0).sum())
     if missing:
         warnings.append(f"{missing} of {c} classes have no video: mean per-class accuracy averages the other {c - missing}")

@@ -111,8 +111,11 @@ def test_ucf101_one_based_ids_and_testlist_without_ids(tmp_path):
 def test_ucf101_bad_input(tmp_path):
     with pytest.raises(InputError, match="line 1.*1-based"):
         read_ucf101_classes(ucf_root(tmp_path / "a", "0 A\n1 B\n", "", "") / "ucfTrainTestlist" / "classInd.txt")
+    # a testlist id (some copies add one) must agree with the folder; three columns are refused
+    with pytest.raises(InputError, match="testlist01.txt: line 1.*class id 3 is 'HandstandPushups' but the folder"):
+        read_ucf101(ucf_root(tmp_path / "b", CLASSIND, "", "ApplyLipstick/v_ApplyLipstick_g01_c01.avi 3\n"))
     with pytest.raises(InputError, match="testlist01.txt: line 1.*no id"):
-        read_ucf101(ucf_root(tmp_path / "b", CLASSIND, "", "ApplyLipstick/v_ApplyLipstick_g01_c01.avi 2\n"))
+        read_ucf101(ucf_root(tmp_path / "b2", CLASSIND, "", "ApplyLipstick/v_ApplyLipstick_g01_c01.avi 2 x\n"))
     with pytest.raises(InputError, match="line 1.*class id 1 is 'ApplyEyeMakeup' but the folder is 'ApplyLipstick'"):
         read_ucf101(ucf_root(tmp_path / "c", CLASSIND, "ApplyLipstick/v_ApplyLipstick_g08_c01.avi 1\n", ""))
     with pytest.raises(InputError, match="unknown class 'Typing'"):

@@ -80,6 +80,23 @@ def add_arguments(p) -> None:
     o.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
 
 
+def _check_overrides(args) -> None:
+    """InputError for an override train would read as "not given" (0 frames -> the default 8) or reject late."""
+    from annotations.errors import InputError
+
+    for flag, dest, low in (("--epochs", "epochs", 1), ("--batch-size", "batch_size", 1), ("--frames", "num_frames", 1),
+                            ("--steps", "num_steps", 1), ("--hidden", "hidden_channels", 1),
+                            ("--attention-dim", "attention_dim", 1), ("--feature-channels", "feature_channels", 1),
+                            ("--input-size", "input_size", 1), ("--workers", "workers", 0), ("--lr", "lr", 0.0),
+                            ("--backbone-lr", "backbone_lr", 0.0), ("--lambda-tv", "lambda_tv", 0.0),
+                            ("--lambda-contrast", "lambda_contrast", 0.0), ("--lambda-unimodal", "lambda_unimodal", 0.0)):
+        v = getattr(args, dest, None)
+        if v is not None and (v < low or (flag in ("--lr", "--backbone-lr") and v <= 0) or v != v):
+            raise InputError(None, flag, f"must be {'positive' if flag.endswith('lr') else f'at least {low}'}, got {v}")
+    if args.spatial_widths is not None and min(args.spatial_widths) < 1:
+        raise InputError(None, "--spatial-widths", f"widths must be at least 1, got {args.spatial_widths}")
+
+
 def run(args) -> int:
     """Plan and run (or resume) every row, then write and print the tables."""
     import dataclasses
@@ -90,6 +107,7 @@ def run(args) -> int:
     from locbench.training.ablate import CPU_PRESET, parse_rows, run_ablation
     from locbench.training.train import TrainConfig
 
+    _check_overrides(args)
     preset = dict(CPU_PRESET) if args.preset == "cpu" else dict(backbone="resnet50")
     for k in ("epochs", "batch_size", "lr", "num_frames", "num_steps", "hidden_channels", "attention_dim",
               "feature_channels", "input_size", "lambda_tv", "lambda_contrast", "lambda_unimodal", "mask_bias_init",
@@ -107,6 +125,10 @@ def run(args) -> int:
         if not sep or name not in backbone_names():
             raise InputError(None, "--backbone-weights", f"expected NAME=PATH with NAME a backbone, got {item!r}")
         weights[name] = path
+    unused = sorted(set(weights) - set(backbones))
+    if unused:
+        raise InputError(None, "--backbone-weights", f"weights for {unused[0]} but it is not among the backbones run "
+                                                     f"({', '.join(backbones)}); add it to --backbones or drop them")
     base = TrainConfig(data="", holdout=args.holdout, finetune_backbone=args.finetune_backbone, augment=args.augment,
                        **preset)
     results, tables = run_ablation(args.data, args.out, base, backbones, parse_rows(args.rows), args.seeds,
@@ -116,7 +138,8 @@ def run(args) -> int:
         return 0
     metrics = {"task": "ablation", "rows": [dataclasses.asdict(r) for r in results],
                "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(base).items()},
-               "seeds": list(args.seeds), "std_ddof": 1}
+               "seeds": list(args.seeds), "std_ddof": 1,
+               "notes": list(dict.fromkeys(n for t in tables.values() for n in t.notes))}
     written = write_results(args.out, metrics, tables)
     print(f"wrote {len(written)} files to {os.path.abspath(args.out)}", file=sys.stderr)
     for t in tables.values():

@@ -76,6 +76,15 @@ def _inputs(args, n: int) -> tuple[str, list]:
     if len(values) != n:
         raise InputError(None, f"--{given[0]}", f"{len(values)} given for {n} splits: give one per split, in the "
                                                 "order of --splits")
+    lists = getattr(args, "score_videos", None)
+    if lists:  # a video list that would be ignored, or lists not paired one-to-one with .npy files
+        npy = [v for v in values if v.lower().endswith((".npy", ".npz"))] if given[0] == "scores" else []
+        if not npy:
+            raise InputError(None, "--score-videos", "video lists go with .npy score files only (a CSV names its "
+                                                     "videos); drop --score-videos")
+        if len(lists) != n:
+            raise InputError(None, "--score-videos", f"{len(lists)} video lists for {n} score files: give one per "
+                                                     "score file, in the order of --scores")
     return given[0], values
 
 
@@ -92,6 +101,9 @@ def _ground_truth(args, split: int):
         rs, labels = read_thumos14_classification(os.path.join(args.data, "groundtruth"), read_class_list(args.classes),
                                                   multi_label="drop" if args.multi_label == "drop" else "keep")
         return "thumos14", rs, labels
+    if args.classes and fmt is not None:  # the dataset's own files fix the classes and their order
+        raise InputError(None, "--classes", f"is for THUMOS'14 only; {DATASET_TITLES[fmt]} reads its classes from its "
+                                            "own files: drop --classes")
     return fmt, load_recognition(args.data, split, check_videos=False), None
 
 
@@ -126,13 +138,21 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
         return read_class_scores(value, classes, vl)
     if mode == "attention":
         folder = value
+        _check_attention_split(folder, kind, split)
     else:
         from locbench.inference.predict import predict_videos
         from locbench.video.layout import video_name
 
+        from locbench.model.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(value, expect_classes=classes)  # another dataset's fails before any video runs
+        _check_trained_split(ckpt, kind, split, value, "checkpoint")
+        if ckpt.config.head == "meanpool":  # the plain-backbone baseline has no attention to write
+            return _baseline_scores(args, value, split, kind)
         folder = os.path.join(args.out or ".", f"attention_split{split}")
         predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
-                       untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True)
+                       untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True,
+                       overwrite=bool(args.overwrite))  # --overwrite redoes another checkpoint's attention files
     from locbench.inference.attention import load_attention_dir
 
     recs = load_attention_dir(folder)
@@ -143,8 +163,57 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
     return ClassScores(tuple(r.video for r in recs), tuple(classes), np.stack([r.class_scores for r in recs]), folder)
 
 
+def _check_trained_split(ckpt, kind: str, split: int, where: str, what: str) -> None:
+    """InputError when an HMDB51 / UCF101 checkpoint trained on another split (its training videos are test videos here)."""
+    from annotations.errors import InputError
+
+    trained = ((ckpt.selection or {}).get("split") or {}).get("official_split")
+    if kind in ("hmdb51", "ucf101") and trained not in (None, split):
+        raise InputError(where, None, f"trained on split {trained}, whose training list holds test videos "
+                                                  f"of split {split}: give, for each of --splits, the {what} of the "
+                                                  "model trained on that split")
+
+
+def _check_attention_split(folder: str, kind: str, split: int) -> None:
+    """The split check for attention files, through the checkpoint their predict_info.json names (if still there)."""
+    import json
+
+    from locbench.model.checkpoint import load_checkpoint
+
+    if kind not in ("hmdb51", "ucf101"):
+        return
+    try:
+        with open(os.path.join(folder, "predict_info.json"), encoding="utf-8") as f:
+            path = json.load(f).get("checkpoint")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(path, str) and os.path.isfile(path):
+        _check_trained_split(load_checkpoint(path), kind, split, folder, "attention files")
+
+
+BASELINE_NOTE = ("plain-backbone (meanpool) checkpoint: scored on one centre clip per test video, as ablate "
+                 "tests its rows (it has no attention files)")
+
+
+def _baseline_scores(args, checkpoint: str, split: int, kind: str):
+    """ClassScores of a meanpool checkpoint on the split's test videos (centre clips, as ablate scores rows)."""
+    from annotations.errors import InputError
+    from annotations.recognition import load_recognition
+    from annotations.types import ClassScores
+    from locbench.training.ablate import accuracy_on_test
+    from locbench.training.distributed import resolve_device
+
+    if kind not in ("hmdb51", "ucf101", "moments"):
+        raise InputError(checkpoint, None, "a plain-backbone (meanpool) checkpoint is scored on trimmed HMDB51, UCF101 "
+                                           "or Moments in Time videos only")
+    rs = load_recognition(args.data, split)  # with the video paths, checked on disk
+    _, names, scores = accuracy_on_test(checkpoint, rs, str(resolve_device(args.device)), max(1, args.batch_size))
+    return ClassScores(tuple(names), rs.classes, scores, checkpoint)
+
+
 def _align(cs, test, policy: str, where: str, excluded=frozenset()):
-    """Rows of ``cs`` in test order; a name missing a class folder maps by unique basename (said in notes).
+    """Rows of ``cs`` in test order; a name with another or no folder prefix maps to the one test video
+    sharing its longest '/'-suffix (Moments ``cat/file`` -> ``validation/cat/file``; said in notes).
     Scores of ``excluded`` videos (removed by the protocol, e.g. multi-label THUMOS'14) are ignored."""
     from annotations.errors import InputError
     from evaluators.unknown_videos import near_misses
@@ -152,21 +221,29 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
     names = [v.name for v in test]
     row = {v: i for i, v in enumerate(cs.videos)}
     notes = []
-    base_of = {}
+    tails = {}  # every '/'-suffix of a test name -> the names that end with it
     for n in names:
-        base_of.setdefault(n.rsplit("/", 1)[-1], []).append(n)
-    mapped = {}
+        parts = n.split("/")
+        for i in range(len(parts)):
+            tails.setdefault("/".join(parts[i:]), []).append(n)
+    mapped, name_set = {}, set(names)
     for v in cs.videos:
-        if v in set(names):
+        if v in name_set:
             continue
-        cands = base_of.get(v.rsplit("/", 1)[-1], [])
-        if len(cands) == 1 and cands[0] not in row:
+        parts = v.split("/")  # the longest suffix of the scored name that names one test video
+        cands = next((tails[t] for t in ("/".join(parts[i:]) for i in range(len(parts))) if t in tails), [])
+        if len(cands) == 1 and cands[0] not in row and cands[0] not in mapped:
             mapped[cands[0]] = row[v]
     if mapped:
-        notes.append(f"{len(mapped)} scored videos matched test videos by file name only (another folder, "
-                     f"e.g. {next(iter(mapped))!r})")
+        first = next(iter(mapped))
+        notes.append(f"{len(mapped)} scored videos matched test videos by the end of their path (another or no "
+                     f"folder prefix, e.g. {cs.videos[mapped[first]]!r} as {first!r})")
     used = set(names)
     unknown = [v for v in cs.videos if v not in used and row[v] not in mapped.values() and v not in excluded]
+    if unknown and len(unknown) == len(cs.videos):  # dropping them all would leave nothing: say what it looks like
+        raise InputError(where, None, f"none of its {len(unknown)} scored videos is a test video of this split (first: "
+                                      f"{unknown[0]!r}, expected e.g. {names[0]!r}): scores of another split or "
+                                      "dataset? give one file per split, in the order of --splits")
     if unknown:
         close = near_misses(unknown, names)
         if policy == "error" or close:
@@ -221,7 +298,7 @@ def run(args) -> int:
     confusion, classes, kind = None, None, None
     for k, split in enumerate(splits):
         kind, rs, all_labels = _ground_truth(args, split)
-        if kind in ("moments", "thumos14") and len(splits) > 1:
+        if kind in ("moments", "thumos14") and splits != (1,):
             raise InputError(None, "--splits", f"{DATASET_TITLES[kind]} has one split: use --splits 1")
         classes = rs.classes
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in rs.notes]
@@ -229,6 +306,8 @@ def run(args) -> int:
         excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
         scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in align_notes]
+        if cs.source == values[k] and mode == "checkpoint" and BASELINE_NOTE not in notes:
+            notes.append(BASELINE_NOTE)
         labels = np.array([v.label for v in rs.test], dtype=np.int64)
         res = classification_metrics(scores, labels, topk=(1, args.topk))
         warnings += [w for w in res.warnings if w not in warnings]
@@ -250,7 +329,7 @@ def run(args) -> int:
     summary = {key: mean_std([per_split[s][key] for s in splits]) for key in keys}
     title = DATASET_TITLES.get(kind, kind)
     method = args.name or os.path.basename(os.path.normpath(values[0]))
-    cols = ("top1", f"top{args.topk}", "mean_per_class") + (("top1_in_label_set", "mAP") if "mAP" in keys else ())
+    cols = tuple(dict.fromkeys(("top1", f"top{args.topk}", "mean_per_class")))  # --topk 1: one top-1 column + (("top1_in_label_set", "mAP") if "mAP" in keys else ())
     labels_ = {"top1": "top-1", f"top{args.topk}": f"top-{args.topk}", "mean_per_class": "mean per class",
                "top1_in_label_set": "top-1 in label set", "mAP": "mAP"}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,8 @@ def parse_rows(text: str | None) -> tuple[str, ...]:
     bad = [n for n in names if n not in ROWS]
     if bad:
         raise InputError(None, "rows", f"unknown row {bad[0]!r}; choose from {', '.join(ROWS)}")
+    if not names:
+        raise InputError(None, "rows", f"no row in {text!r}; choose from {', '.join(ROWS)}")
     return tuple(r for r in ROWS if r in names)
 
 
@@ -71,9 +74,45 @@ def _test_split(data: str, official_split: int):
     from annotations.recognition import detect_format, load_recognition
 
     if detect_format(data) is None:
+        load_recognition(data, official_split)  # names a dataset root one level down, if there is one
         raise InputError(data, None, "ablate needs a recognition dataset root (HMDB51, UCF101 or Moments in Time; "
                                      "see docs/recognition.md or `locbench synth --kind hmdb51`)")
-    return load_recognition(data, official_split)
+    if detect_format(data) == "moments" and official_split != 1:
+        raise InputError(data, "official_split", f"Moments in Time has one split (training / validation), got "
+                                                 f"{official_split}: use official_split=1")
+    split = load_recognition(data, official_split)
+    for side, videos in (("training", split.train), ("test", split.test)):
+        if not videos:  # an empty list would train nothing, or test nothing, and still fill the table
+            why = (f"{split.num_missing} listed videos are missing on disk and were skipped" if split.num_missing
+                   else "check its split files")
+            raise InputError(data, f"split {official_split}", f"no {side} video in this split ({why})")
+    return split
+
+
+#: what ablate itself writes at the top of --out (besides one folder per dataset)
+_OUT_FILE = re.compile(r"^(metrics\.json|(table1_[A-Za-z0-9_.-]+|table6)\.(md|csv|json|tex))$")
+
+
+def check_ablation_out(out: str) -> None:
+    """InputError when ``out`` holds files that no ablate run wrote (another command's run, a file), so
+    resuming never mixes in or overwrites another run's outputs; an ablate folder or a new one is fine."""
+    if not os.path.exists(out):
+        return
+    if not os.path.isdir(out):
+        raise InputError(out, None, "exists and is not a folder; choose another output folder")
+    foreign = sorted(e for e in os.listdir(out) if not os.path.isdir(os.path.join(out, e)) and not _OUT_FILE.match(e))
+    task = None
+    if os.path.isfile(os.path.join(out, "metrics.json")):
+        try:
+            with open(os.path.join(out, "metrics.json")) as f:
+                task = json.load(f).get("task")
+        except (OSError, ValueError, AttributeError):
+            task = "unreadable"
+    if task not in (None, "ablation"):
+        foreign.insert(0, f"metrics.json of task {task!r}")
+    if foreign:
+        raise InputError(out, None, f"holds files of another run (e.g. {foreign[0]}); ablate resumes only its own "
+                                    "output folder: choose a new or earlier ablate folder")
 
 
 def _plain(d: dict) -> dict:
@@ -150,8 +189,13 @@ def _row_state(spec: RunSpec) -> tuple:
     retrained), ("error", message) for one finished with other settings, else ("train", resume)."""
     result_path = os.path.join(spec.folder, "result.json")
     if os.path.isfile(result_path):
-        with open(result_path) as f:
-            done = json.load(f)
+        try:
+            with open(result_path) as f:
+                done = json.load(f)
+            RowResult(**{k: done[k] for k in RowResult.__dataclass_fields__})
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return "error", (result_path, f"unreadable row result ({type(e).__name__}: {str(e)[:80]}); delete the "
+                                          "row folder to rerun it")
         if done.get("train_config") != _fingerprint(spec.train):
             return "error", (result_path, "this row was run with other settings; choose another output folder "
                                           "(or delete the folder to rerun it)")
@@ -201,7 +245,7 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
+def tables(results: list[RowResult], rows, backbones, datasets, seeds, notes=()) -> dict:
     """Table 1 (rows x datasets) per backbone and, with several backbones, Table 6 (backbones x with/without)."""
     from evaluators.stats import mean_std  # the statistic `aggregate` uses
     from locbench.evaluation.classification import ResultTable
@@ -219,24 +263,63 @@ def tables(results: list[RowResult], rows, backbones, datasets, seeds) -> dict:
         t_rows = tuple((ROWS[r][0], tuple(cell(ds, bb, r) for ds in datasets)) for r in rows)
         out[f"table1_{bb}"] = ResultTable(f"Ablation (Table 1 layout), {bb}, test top-1", tuple(datasets), t_rows,
                                           (seed_note, "tested with the last epoch, or the epoch best on held-out "
-                                                      "training groups; never selected on the test list"))
+                                                      "training groups; never selected on the test list", *notes))
     if len(backbones) > 1 and {"baseline", "full"} <= set(rows):
         cols = tuple(f"{ds} {w}" for ds in datasets for w in ("w/o attention", "with attention"))
         t_rows = tuple((bb, tuple(cell(ds, bb, r) for ds in datasets for r in ("baseline", "full"))) for bb in backbones)
-        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note,),
+        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note, *notes),
                                     first_column="Base network")
     return out
+
+
+def _check_last_batch(splits: dict, base, backbones) -> None:
+    """InputError where training would end an epoch on one clip whose feature map is 1x1 (a ResNet under
+    64 px): BatchNorm cannot train on a single value per channel and would stop the run with a traceback."""
+    from locbench.model.registry import BACKBONES
+
+    size = base.input_size
+    tiny = [bb for bb in backbones if bb in BACKBONES and size is not None and size // BACKBONES[bb].stride < 2]
+    if not tiny:
+        return
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    bs = max(1, base.batch_size or 1)
+    for name, sp in splits.items():
+        per_rank = -(-len(sp.train) // world)
+        if base.holdout or per_rank % bs == 1:
+            bb, stride = tiny[0], BACKBONES[tiny[0]].stride
+            raise InputError(None, "input_size", f"{size} px gives {bb} a 1x1 feature map (stride {stride}) and "
+                                                 f"{name}'s training batches may end on one clip, which BatchNorm "
+                                                 f"cannot train on; use input_size={2 * stride} or more")
 
 
 def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=None, seeds=(0,), official_split: int = 1,
                  weights: dict | None = None, device: str = "auto", progress: bool = True, log=print) -> tuple:
     """Run every row (skipping finished ones) and return (results, tables)."""
     rows = parse_rows(rows) if not isinstance(rows, tuple) else rows
+    if not rows:
+        raise InputError(None, "rows", f"no row given; choose from {', '.join(ROWS)}")
+    if not backbones:
+        raise InputError(None, "backbones", "no backbone given")
     if not seeds:
         raise InputError(None, "seeds", "no seed given")
+    if len(set(seeds)) != len(seeds):  # a repeated seed reads one run twice: a spread of 0 that means nothing
+        raise InputError(None, "seeds", f"seed {next(k for k in seeds if list(seeds).count(k) > 1)} is given twice; "
+                                        "give distinct seeds")
+    if any(int(k) < 0 for k in seeds):
+        raise InputError(None, "seeds", f"seeds are non-negative integers, got {min(seeds)}")
+    unused = sorted(set(weights or {}) - set(backbones))
+    if unused:
+        raise InputError(None, "weights", f"weights given for {unused[0]!r}, which is not among the backbones "
+                                          f"({', '.join(backbones)}); they would be ignored")
+    for bb, path in sorted((weights or {}).items()):
+        if not os.path.isfile(path):  # before any row trains, not when the row that needs it starts
+            raise InputError(path, None, f"{bb} weights file does not exist")
+    check_ablation_out(out)
     splits = {os.path.basename(os.path.normpath(d)): _test_split(d, official_split) for d in data}
     if len(splits) != len(data):
         raise InputError(None, "data", "two dataset roots with the same folder name")
+    _check_last_batch(splits, base, backbones)
+    data_notes = tuple(f"{name}: {n}" for name, sp in splits.items() for n in sp.notes)  # e.g. videos skipped
     base = dataclasses.replace(base, official_split=official_split)
     specs = plan_runs(data, out, base, backbones, rows, seeds, weights)
     from locbench.training import distributed as D
@@ -253,8 +336,11 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
                     f"{100 * res.top1:.2f}{' (finished earlier, not retrained)' if finished else ''}")
     finally:
         D.cleanup(dist)
-    return results, tables(results, rows, list(backbones), list(splits), list(seeds))
+    if dist.is_main:
+        for n in data_notes:
+            log(f"warning: {n}")
+    return results, tables(results, rows, list(backbones), list(splits), list(seeds), data_notes)
 
 
 __all__ = ["ROWS", "PAPER_TABLE1", "PAPER_TABLE6", "CPU_PRESET", "RowResult", "parse_rows", "plan_runs",
-           "run_one", "run_ablation", "tables", "accuracy_on_test"]
+           "run_one", "run_ablation", "check_ablation_out", "tables", "accuracy_on_test"]
