@@ -344,25 +344,26 @@ def test_baseline_checkpoint_scores_as_ablate_did(tmp_path, capsys):
     assert rc == 0  # before: AttributeError traceback inside predict ('MeanPoolHead' has no 'spatial')
     m = json.loads((out / "metrics.json").read_text())
     assert m["splits"]["1"]["top1"] == pytest.approx(want)
-    assert any("plain-backbone (meanpool) checkpoint" in n for n in m["notes"])
+    assert any("centre clip per test video, as ablate" in n for n in m["notes"])
 
 
 @pytest.mark.slow
-def test_overwrite_redoes_attention_files_of_another_checkpoint(tmp_path, capsys):
+def test_attention_checkpoints_score_as_ablate_did_with_the_he_centre_crop(tmp_path, capsys):
     from locbench.synth.recognition import make_recognition
 
-    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=2, size="32x32",
+    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=2, size="40x32",
                      frames="4,5")
-    assert main(["ablate", "--data", str(tmp_path / "syn"), *ABL, "--rows", "full", "--seeds", "0,1", "--out",
-                 str(tmp_path / "abl")]) == 0
-    ck = [tmp_path / "abl" / "syn" / "small" / "full" / f"seed{k}" / "run" / "last.pt" for k in (0, 1)]
+    assert main(["ablate", "--data", str(tmp_path / "syn"), *ABL, "--rows", "full", "--seeds", "0,1", "--augment",
+                 "--out", str(tmp_path / "abl")]) == 0
+    rows = [tmp_path / "abl" / "syn" / "small" / "full" / f"seed{k}" for k in (0, 1)]
     out = tmp_path / "ev"
-    base = ["eval-classification", "--data", str(tmp_path / "syn"), "--device", "cpu", "--out", str(out)]
-    assert main(base + ["--checkpoint", str(ck[0])]) == 0
-    capsys.readouterr()
-    assert main(base + ["--checkpoint", str(ck[1]), "--overwrite"]) == 0  # before: exit 2, 'pass --overwrite'
-    info = json.loads((out / "attention_split1" / "predict_info.json").read_text())
-    assert info["checkpoint"] == str(ck[1])
+    base = ["eval-classification", "--data", str(tmp_path / "syn"), "--device", "cpu", "--topk", "1", "--out", str(out)]
+    for k, row in enumerate(rows):  # before: predict's whole resized frames, another number than ablate's
+        assert main(base + ["--checkpoint", str(row / "run" / "last.pt")] + (["--overwrite"] if k else [])) == 0
+        m = json.loads((out / "metrics.json").read_text())
+        assert m["splits"]["1"]["top1"] == pytest.approx(json.loads((row / "result.json").read_text())["top1"])
+        assert not m["warnings"] and any("round(256 S / 224)" in n for n in m["notes"])
+    assert not (out / "attention_split1").exists()  # trimmed sets never go through predict
 
 
 def test_scores_of_another_split_say_so(tmp_path, capsys):

@@ -147,8 +147,11 @@ def _scores_of(args, mode: str, value: str, k: int, classes, kind: str, test_nam
 
         ckpt = load_checkpoint(value, expect_classes=classes)  # another dataset's fails before any video runs
         _check_trained_split(ckpt, kind, split, value, "checkpoint")
+        if kind in ("hmdb51", "ucf101", "moments"):  # trimmed: the paper's test clip, as ablate scores rows
+            return _centre_clip_scores(args, value, split, (ckpt.selection or {}).get("preprocess") == "he")
         if ckpt.config.head == "meanpool":  # the plain-backbone baseline has no attention to write
-            return _baseline_scores(args, value, split, kind)
+            raise InputError(value, None, "a plain-backbone (meanpool) checkpoint is scored on trimmed HMDB51, "
+                                          "UCF101 or Moments in Time videos only")
         folder = os.path.join(args.out or ".", f"attention_split{split}")
         predict_videos(value, _video_folder(args, kind), folder, device=args.device, batch_size=args.batch_size,
                        untrimmed=(kind == "thumos14"), names=[video_name(n) for n in test_names], progress=True,
@@ -191,23 +194,22 @@ def _check_attention_split(folder: str, kind: str, split: int) -> None:
         _check_trained_split(load_checkpoint(path), kind, split, folder, "attention files")
 
 
-BASELINE_NOTE = ("plain-backbone (meanpool) checkpoint: scored on one centre clip per test video, as ablate "
-                 "tests its rows (it has no attention files)")
+CLIP_NOTE = ("checkpoint scored on one centre clip per test video, as ablate tests its rows: n frames at the "
+             "centres of n equal parts; whole frames resized to S x S, or, for a model trained with He et al. "
+             "preprocessing (train --augment), the shorter side to round(256 S / 224) and the S x S centre crop")
 
 
-def _baseline_scores(args, checkpoint: str, split: int, kind: str):
-    """ClassScores of a meanpool checkpoint on the split's test videos (centre clips, as ablate scores rows)."""
-    from annotations.errors import InputError
+def _centre_clip_scores(args, checkpoint: str, split: int, he_crop: bool):
+    """ClassScores of a checkpoint on the split's trimmed test videos: one centre clip each, the paper's test
+    crop when it was trained with He et al. preprocessing (the same numbers ablate reports)."""
     from annotations.recognition import load_recognition
     from annotations.types import ClassScores
     from locbench.training.ablate import accuracy_on_test
     from locbench.training.distributed import resolve_device
 
-    if kind not in ("hmdb51", "ucf101", "moments"):
-        raise InputError(checkpoint, None, "a plain-backbone (meanpool) checkpoint is scored on trimmed HMDB51, UCF101 "
-                                           "or Moments in Time videos only")
     rs = load_recognition(args.data, split)  # with the video paths, checked on disk
-    _, names, scores = accuracy_on_test(checkpoint, rs, str(resolve_device(args.device)), max(1, args.batch_size))
+    _, names, scores = accuracy_on_test(checkpoint, rs, str(resolve_device(args.device)), max(1, args.batch_size),
+                                        augment=he_crop)
     return ClassScores(tuple(names), rs.classes, scores, checkpoint)
 
 
@@ -260,7 +262,8 @@ def _align(cs, test, policy: str, where: str, excluded=frozenset()):
 
 
 def _preprocess_warnings(checkpoints) -> list[str]:
-    """A warning per checkpoint trained with He et al. crops: predict tests it on whole resized frames."""
+    """A warning per checkpoint trained with He et al. crops that is scored through predict (THUMOS'14,
+    untrimmed), which tests it on whole resized frames."""
     from locbench.model.checkpoint import load_checkpoint
 
     out = []
@@ -270,8 +273,8 @@ def _preprocess_warnings(checkpoints) -> list[str]:
             s = ckpt.config.input_size
             out.append(f"{path} was trained with He et al. preprocessing (train --augment), but these scores come from "
                        f"predict, which resizes whole frames to {s}x{s} (aspect ratio lost) instead of the shorter "
-                       f"side to {round(256 * s / 224)} and the {s}x{s} centre crop that the paper and `ablate` test "
-                       "with; the accuracy may differ from theirs")
+                       f"side to {round(256 * s / 224)} and the {s}x{s} centre crop that the paper tests with "
+                       "(trimmed sets are scored on that crop); the accuracy may differ")
     return out
 
 
@@ -293,8 +296,6 @@ def run(args) -> int:
     if args.topk < 1:
         raise InputError(None, "--topk", f"must be at least 1, got {args.topk}")
     per_split, notes, warnings = {}, [], []
-    if mode == "checkpoint":
-        warnings += _preprocess_warnings(values)
     confusion, classes, kind = None, None, None
     for k, split in enumerate(splits):
         kind, rs, all_labels = _ground_truth(args, split)
@@ -302,12 +303,14 @@ def run(args) -> int:
             raise InputError(None, "--splits", f"{DATASET_TITLES[kind]} has one split: use --splits 1")
         classes = rs.classes
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in rs.notes]
+        if mode == "checkpoint" and kind == "thumos14" and k == 0:  # untrimmed: predict's whole frames
+            warnings += _preprocess_warnings(values)
         cs = _scores_of(args, mode, values[k], k, classes, kind, [v.name for v in rs.test], split)
         excluded = frozenset(v for v, ks in (all_labels or {}).items() if len(ks) > 1 and args.multi_label == "drop")
         scores, align_notes = _align(cs, rs.test, args.unknown_videos, values[k], excluded)
         notes += [f"split {split}: {n}" if len(splits) > 1 else n for n in align_notes]
-        if cs.source == values[k] and mode == "checkpoint" and BASELINE_NOTE not in notes:
-            notes.append(BASELINE_NOTE)
+        if cs.source == values[k] and mode == "checkpoint" and CLIP_NOTE not in notes:
+            notes.append(CLIP_NOTE)
         labels = np.array([v.label for v in rs.test], dtype=np.int64)
         res = classification_metrics(scores, labels, topk=(1, args.topk))
         warnings += [w for w in res.warnings if w not in warnings]
