@@ -405,3 +405,15 @@ def test_ablate_resnet_at_32_px_is_refused_before_training(tmp_path, capsys, mon
                "--rows", "full", "--out", str(tmp_path / "a")])
     err = _err(capsys)  # before: BatchNorm ValueError traceback on the batch of one 1x1 map
     assert rc == 2 and "--input-size: 32 px gives resnet18 a 1x1 feature map" in err and "--input-size 64 or more" in err
+
+
+def test_train_on_an_empty_trainlist_is_an_error(tmp_path, capsys):
+    from locbench.synth.recognition import make_recognition
+
+    root = tmp_path / "ucf101"
+    make_recognition(root, "ucf101", num_classes=2, train_per_class=3, test_per_class=1, size="32x32", frames="4,4")
+    (root / "ucfTrainTestlist" / "trainlist01.txt").write_text("")
+    rc = main(["train", "--data", str(root), "--out", str(tmp_path / "t"), "--epochs", "1", "--frames", "2",
+               "--input-size", "32", "--no-progress", "--device", "cpu"])
+    assert rc == 2 and "no training video left" in _err(capsys)  # before: trained on 0 videos, exit 0
+    assert not (tmp_path / "t" / "last.pt").exists()

@@ -226,6 +226,10 @@ def _build_data(cfg: TrainConfig, classes, kind: str = "trimmed"):
         skip = set(missing)
         train_items = [v for v in train_items if v.name not in skip]
         val_items = [v for v in val_items if v.name not in skip]
+    if not train_items:  # an empty list would train nothing and still save a checkpoint, exit 0
+        where = "the cached features" if cfg.features else "the training list"
+        raise InputError(cfg.features or cfg.data, None, f"no training video left ({where} gave none); check the "
+                                                         "split or list files and that the videos are on disk")
     return train_items, val_items, prov, info, tuple(classes)
 
 
