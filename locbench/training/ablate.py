@@ -263,13 +263,30 @@ def tables(results: list[RowResult], rows, backbones, datasets, seeds, notes=())
         t_rows = tuple((ROWS[r][0], tuple(cell(ds, bb, r) for ds in datasets)) for r in rows)
         out[f"table1_{bb}"] = ResultTable(f"Ablation (Table 1 layout), {bb}, test top-1", tuple(datasets), t_rows,
                                           (seed_note, "tested with the last epoch, or the epoch best on held-out "
-                                                      "training groups; never selected on the test list", *notes))
+                                                      "training groups; never selected on the test list", *notes,
+                                           paper_note(rows)))
     if len(backbones) > 1 and {"baseline", "full"} <= set(rows):
         cols = tuple(f"{ds} {w}" for ds in datasets for w in ("w/o attention", "with attention"))
         t_rows = tuple((bb, tuple(cell(ds, bb, r) for ds in datasets for r in ("baseline", "full"))) for bb in backbones)
-        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows, (seed_note, *notes),
-                                    first_column="Base network")
+        out["table6"] = ResultTable("Base networks (Table 6 layout), test top-1", cols, t_rows,
+                                    (seed_note, *notes, paper_note(rows, table6=True)), first_column="Base network")
     return out
+
+
+def paper_note(rows, table6: bool = False) -> str:
+    """The paper's numbers for these rows, as a note under the table (for reference: comparable only on the
+    real datasets with the paper's recipe, docs/recognition.md).
+
+    >>> paper_note(("baseline", "full"))[:70]
+    'paper Table 1 (ResNet-101, mean of 3 splits, HMDB51 / UCF101 top-1 %):'
+    """
+    if table6:
+        cells = "; ".join(f"{bb} {wo} / {w}" for bb, (wo, w) in PAPER_TABLE6.items())
+        return (f"paper Table 6 (HMDB51 top-1 %, without / with attention): {cells}; for reference, comparable only "
+                "on the real data with the paper's recipe")
+    cells = "; ".join(f"{ROWS[r][0]} {PAPER_TABLE1[r][0]:.2f} / {PAPER_TABLE1[r][1]:.2f}" for r in rows)
+    return (f"paper Table 1 (ResNet-101, mean of 3 splits, HMDB51 / UCF101 top-1 %): {cells}; for reference, "
+            "comparable only on the real data with the paper's recipe")
 
 
 def _check_last_batch(splits: dict, base, backbones) -> None:
@@ -343,4 +360,4 @@ def run_ablation(data: list[str], out: str, base, backbones=("small",), rows=Non
 
 
 __all__ = ["ROWS", "PAPER_TABLE1", "PAPER_TABLE6", "CPU_PRESET", "RowResult", "parse_rows", "plan_runs",
-           "run_one", "run_ablation", "check_ablation_out", "tables", "accuracy_on_test"]
+           "run_one", "run_ablation", "check_ablation_out", "tables", "paper_note", "accuracy_on_test"]
