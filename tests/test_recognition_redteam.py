@@ -136,9 +136,11 @@ def test_cli_video_name_spellings_give_the_number_by_hand(tmp_path, capsys, name
     assert m["splits"]["1"]["top1"] == pytest.approx(0.75)
 
 
-def test_cli_checkpoint_of_another_dataset_fails_before_predicting(tmp_path, capsys, monkeypatch):
+def _tiny_hmdb_run(tmp_path, monkeypatch):
+    """A synthetic HMDB51 root, a 1-epoch checkpoint trained on its split 1, and a list that records any
+    scoring of test videos (predict or ablate's centre clips), which the refusals below must never reach."""
     import locbench.inference.predict as P
-
+    import locbench.training.ablate as A
     from locbench.synth.recognition import make_recognition
     from locbench.training.train import TrainConfig, train
 
@@ -150,6 +152,12 @@ def test_cli_checkpoint_of_another_dataset_fails_before_predicting(tmp_path, cap
                       device="cpu"))
     called = []
     monkeypatch.setattr(P, "predict_videos", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(A, "accuracy_on_test", lambda *a, **k: called.append(1))
+    return ck, called
+
+
+def test_cli_checkpoint_of_another_dataset_fails_before_predicting(tmp_path, capsys, monkeypatch):
+    ck, called = _tiny_hmdb_run(tmp_path, monkeypatch)
     root = _hmdb(tmp_path / "h", (1,))
     rc = main(["eval-classification", "--data", str(root), "--checkpoint", str(ck / "last.pt"), "--out",
                str(tmp_path / "o")])
@@ -278,18 +286,7 @@ def test_moments_scores_named_as_in_the_csv_match_even_with_shared_file_names(tm
 
 
 def test_checkpoint_of_split_1_on_split_2_is_refused(tmp_path, capsys, monkeypatch):
-    import locbench.inference.predict as P
-    from locbench.synth.recognition import make_recognition
-    from locbench.training.train import TrainConfig, train
-
-    make_recognition(tmp_path / "syn", "hmdb51", num_classes=2, train_per_class=3, test_per_class=1, size="32x32",
-                     frames="4,5")
-    ck = tmp_path / "run"
-    train(TrainConfig(data=str(tmp_path / "syn"), out=str(ck), epochs=1, num_frames=2, input_size=32,
-                      feature_channels=8, hidden_channels=4, spatial_widths=(4,), attention_dim=4, progress=False,
-                      device="cpu"))
-    called = []
-    monkeypatch.setattr(P, "predict_videos", lambda *a, **k: called.append(1))
+    ck, called = _tiny_hmdb_run(tmp_path, monkeypatch)
     rc = main(["eval-classification", "--data", str(tmp_path / "syn"), "--splits", "2", "--checkpoint",
                str(ck / "last.pt"), "--out", str(tmp_path / "o")])
     err = _err(capsys)  # before: split 2 scored with a model that trained on some of its test videos
