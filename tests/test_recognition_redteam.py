@@ -414,3 +414,10 @@ def test_train_on_an_empty_trainlist_is_an_error(tmp_path, capsys):
                "--input-size", "32", "--no-progress", "--device", "cpu"])
     assert rc == 2 and "no training video left" in _err(capsys)  # before: trained on 0 videos, exit 0
     assert not (tmp_path / "t" / "last.pt").exists()
+
+
+def test_synth_recognition_refuses_localization_only_options(tmp_path, capsys):
+    for flag, value in (("--distractor-frac", "0.3"), ("--duration-s", "10,12"), ("--exit-frac", "0.2")):
+        rc = main(["synth", "--kind", "hmdb51", "--out", str(tmp_path / "s"), flag, value])
+        assert rc == 2 and f"{flag}: does not apply to --kind hmdb51" in _err(capsys)  # before: ignored, exit 0
+    assert not (tmp_path / "s").exists()

@@ -117,11 +117,20 @@ def run(args) -> int:
     return 0
 
 
+#: options of the localization sets that the recognition kinds have no use for
+_NOT_RECOGNITION = ("distractor_frac", "exit_frac", "multi_actor_frac", "thumos_fps", "duration_s", "action_s",
+                    "instances", "edge_frac", "second_class_frac", "ambiguous_frac")
+
+
 def _run_recognition(args, kind: str) -> int:
     """``--kind hmdb51|ucf101|moments``: a trimmed recognition set in that dataset's layout (locbench.synth.recognition)."""
     from annotations.errors import InputError
     from locbench.synth import recognition
 
+    unused = [f"--{k.replace('_', '-')}" for k in _NOT_RECOGNITION if getattr(args, k, None) is not None]
+    if unused:  # ignoring them would make another set than the user asked for, silently
+        raise InputError(None, unused[0], f"does not apply to --kind {kind} (it shapes the UCF101-24 / THUMOS'14 "
+                                          "localization sets); drop it")
     opts = dict(seed=args.seed, num_classes=args.num_classes, train_per_class=args.train_per_class,
                 test_per_class=args.test_per_class, size=args.size, codec=args.codec, overwrite=args.overwrite,
                 actor_size=args.actor_size, clutter=args.clutter, noise=args.noise, frames=args.frames,
