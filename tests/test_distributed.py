@@ -137,7 +137,7 @@ def test_ablate_under_torchrun_trains_ddp_and_rank0_writes_once(tmp_path):
             "--no-progress", "--device", "cpu"]
     proc = torchrun(args, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.count("ours (full model)") == 1  # one table, printed by rank 0 only
+    assert proc.stdout.count("| ours (full model)") == 1  # one table, printed by rank 0 only
     assert proc.stderr.count("[2/2] hmdb51 small full seed 0") == 1
     for row in ("baseline", "full"):
         folder = out / "hmdb51" / "small" / row / "seed0"

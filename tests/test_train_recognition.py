@@ -188,7 +188,7 @@ def test_ablate_resumes_without_retraining(hmdb, tmp_path, monkeypatch, capsys):
             "--device", "cpu"]
     assert main(args) == 0
     first = capsys.readouterr().out
-    assert "plain backbone (mean pool + linear)" in first and "ours (full model)" in first and "±" in first
+    assert "| plain backbone (mean pool + linear)" in first and "| ours (full model)" in first and "±" in first
     assert "plain backbone (mean pool + linear) 50.04 / 83.30; ours (full model) 53.07 / 87.11" in first
     for row in ("baseline", "full"):
         for seed in (0, 1):
