@@ -115,6 +115,18 @@ def _videos_on_disk(entries: list[tuple[str, int, str, str]], videos: str | None
     return out, len(missing), note
 
 
+def _sides_on_disk(entries: dict, videos, missing_videos: str, where: str) -> tuple[dict, list[str], int]:
+    """:func:`_videos_on_disk` for the "train" and "test" entries of one split: (videos by side, notes, missing)."""
+    out, notes, missing = {}, [], 0
+    for side in ("train", "test"):
+        vids, k, note = _videos_on_disk(entries[side], None if videos is None else os.fspath(videos),
+                                        missing_videos, where)
+        out[side], missing = vids, missing + k
+        if note:
+            notes.append(note)
+    return out, notes, missing
+
+
 def _no_duplicates(items: list[tuple[str, str, str]], kind: str) -> None:
     """InputError on the second listing of a name; ``items`` are (name, path, where)."""
     seen: dict[str, str] = {}
@@ -187,14 +199,7 @@ def read_hmdb51(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
                 continue
             entries[HMDB_TAGS[tag]].append((f"{cls}/{stem}", label, f"{cls}/{clip}", hmdb51_group(stem)))
     _no_duplicates(seen, "clip")
-    notes, missing = [], 0
-    out = {}
-    for side in ("train", "test"):
-        vids, k, note = _videos_on_disk(entries[side], None if videos is None else os.fspath(videos),
-                                        missing_videos, sdir)
-        out[side], missing = vids, missing + k
-        if note:
-            notes.append(note)
+    out, notes, missing = _sides_on_disk(entries, videos, missing_videos, sdir)
     if unused:
         notes.append(f"{unused} clips tagged 0 (unused) in split {split} are in neither train nor test")
     return RecognitionSplit(names, tuple(out["train"]), tuple(out["test"]), "hmdb51", split, tuple(notes),
@@ -293,13 +298,7 @@ def read_ucf101(root: str | os.PathLike, split: int = 1, videos: str | os.PathLi
             seen.append((name, path, f"line {n}"))
             entries[side].append((name, label, rel, ucf101_group(name)))
     _no_duplicates(seen, "video")
-    notes, missing, out = [], 0, {}
-    for side in ("train", "test"):
-        vids, k, note = _videos_on_disk(entries[side], None if videos is None else os.fspath(videos),
-                                        missing_videos, ldir)
-        out[side], missing = vids, missing + k
-        if note:
-            notes.append(note)
+    out, notes, missing = _sides_on_disk(entries, videos, missing_videos, ldir)
     return RecognitionSplit(classes, tuple(out["train"]), tuple(out["test"]), "ucf101", split, tuple(notes), 0, missing)
 
 

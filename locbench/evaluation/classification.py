@@ -152,7 +152,7 @@ def plot_confusion(path: str, confusion: np.ndarray, classes, title: str = "") -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from annotations.atomic import atomic_open
+    from locbench.evaluation.plots import save_png
 
     cm = np.asarray(confusion, dtype=np.float64)
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
@@ -174,10 +174,7 @@ def plot_confusion(path: str, confusion: np.ndarray, classes, title: str = "") -
     fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of the true class")
     ax.set_title(title or "confusion matrix")
     fig.tight_layout()
-    with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=120)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=120, tight=False)
 
 
 def plot_per_class(path: str, accuracy: np.ndarray, counts: np.ndarray, classes, title: str = "") -> str:
@@ -187,7 +184,7 @@ def plot_per_class(path: str, accuracy: np.ndarray, counts: np.ndarray, classes,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from annotations.atomic import atomic_open
+    from locbench.evaluation.plots import save_png
 
     acc = np.asarray(accuracy, dtype=np.float64)
     keep = np.flatnonzero(np.asarray(counts) > 0)
@@ -201,10 +198,7 @@ def plot_per_class(path: str, accuracy: np.ndarray, counts: np.ndarray, classes,
     ax.legend(fontsize=7)
     ax.set_title(title or "per-class accuracy (videos per class in brackets)")
     fig.tight_layout()
-    with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=120)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=120, tight=False)
 
 
 __all__ = ["ResultTable", "format_cell", "render", "write_results", "plot_confusion", "plot_per_class", "FORMATS"]

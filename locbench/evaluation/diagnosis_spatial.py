@@ -134,7 +134,7 @@ def dap_bars(results: dict, out_path: str, title: str = "TIDE errors") -> str:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from locbench.evaluation.plots import _save
+    from locbench.evaluation.plots import save_png
     pos = list(results)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 1.2]})
     colours = ["#3b76af", "#ef8636", "#c03d3e", "#9467bd", "#8c564b", "#2ca02c"]
@@ -154,7 +154,7 @@ def dap_bars(results: dict, out_path: str, title: str = "TIDE errors") -> str:
     axes[0].legend(fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def weak_bars(results: dict, out_path: str, title: str = "weak-supervision errors") -> str:
@@ -162,7 +162,7 @@ def weak_bars(results: dict, out_path: str, title: str = "weak-supervision error
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from locbench.evaluation.plots import _save
+    from locbench.evaluation.plots import save_png
     pos = list(results)
     fig, ax = plt.subplots(figsize=(8, 3.6))
     h = 0.8 / len(pos)
@@ -180,7 +180,7 @@ def weak_bars(results: dict, out_path: str, title: str = "weak-supervision error
     ax.legend(fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def _frame_reader(videos_root, dataset):

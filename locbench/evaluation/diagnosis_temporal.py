@@ -282,12 +282,9 @@ def _plt():
 
 
 def _save(fig, path: str) -> str:
-    from annotations.atomic import atomic_open
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=100, bbox_inches="tight")
-    _plt().close(fig)
-    return path
+    """The diagnosis figures at 100 dpi (smaller files: one per analysis)."""
+    from locbench.evaluation.plots import save_png
+    return save_png(fig, path, dpi=100)
 
 
 DETAD_COLOURS = ("#33a02c", "#b2df8a", "#1f78b4", "#fb9a99", "#e31a1c", "#a6cee3")

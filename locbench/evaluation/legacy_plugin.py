@@ -38,7 +38,7 @@ def comparison_figure(table: Table, out_dir: str) -> str:
     ``<out_dir>/protocol_comparison_<IoU|tIoU>.png``; returns the path."""
     import os
 
-    from locbench.evaluation.plots import _save, plt
+    from locbench.evaluation.plots import plt, save_png
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for row in table.rows:
@@ -51,7 +51,7 @@ def comparison_figure(table: Table, out_dir: str) -> str:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     os.makedirs(out_dir, exist_ok=True)
-    return _save(fig, os.path.join(out_dir, f"protocol_comparison_{table.threshold_name}.png"))
+    return save_png(fig, os.path.join(out_dir, f"protocol_comparison_{table.threshold_name}.png"))
 
 
 class LegacyPlugin:

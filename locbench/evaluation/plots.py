@@ -30,10 +30,11 @@ GT_COLOUR = "#1f5fd6"
 PRED_COLOUR = "#e0301e"
 
 
-def _save(fig, path: str) -> str:
+def save_png(fig, path: str, dpi: int = 110, tight: bool = True) -> str:
+    """Write ``fig`` to ``path`` as a PNG atomically (folder made if needed), close it; returns ``path``."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with atomic_open(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(f, format="png", dpi=dpi, **({"bbox_inches": "tight"} if tight else {}))
     plt.close(fig)
     return path
 
@@ -101,7 +102,7 @@ def attention_strip(frames: np.ndarray, masks: np.ndarray, importance: np.ndarra
     ax.set_ylabel("temporal weight")
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     fig.suptitle(title or "where and when the model looked", fontsize=10)
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def box_gallery(items: Sequence[dict], out_path: str, title: str, columns: int = 4) -> str:
@@ -120,7 +121,7 @@ def box_gallery(items: Sequence[dict], out_path: str, title: str, columns: int =
         ax.set_title(f"IoU {item['iou']:.2f}\n{item.get('caption', '')}", fontsize=7)
     fig.suptitle(f"{title}   (blue: ground truth, red: prediction)", fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def timeline(time_s: np.ndarray, curve01: np.ndarray, gt: Sequence[tuple[float, float, str]],
@@ -147,7 +148,7 @@ def timeline(time_s: np.ndarray, curve01: np.ndarray, gt: Sequence[tuple[float, 
     ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def pr_curves(ap_result, out_path: str, title: str = "") -> str:
@@ -168,7 +169,7 @@ def pr_curves(ap_result, out_path: str, title: str = "") -> str:
         axes[0][-1].legend(fontsize=6, loc="lower left", frameon=False)
     fig.suptitle(title or f"precision-recall ({ap_result.protocol})", fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_path)
+    return save_png(fig, out_path)
 
 
 def frame_items(gt: FrameBoxes, detections: FrameBoxes, records: Sequence[AttentionRecord] | None = None) -> list[dict]:
